@@ -1,0 +1,39 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+DEMO_AGREEMENTS ?= 2345
+
+.PHONY: install run test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# A populated registry on http://127.0.0.1:8000 (SQLite unless DATABASE_URL says otherwise).
+run: export DEBUG := 1
+run: install
+	$(MANAGE) migrate --verbosity 0
+	$(MANAGE) load_reference_data
+	$(MANAGE) seed_demo --agreements $(DEMO_AGREEMENTS) --seed 2021
+	$(MANAGE) demo_login
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/pytest
+
+lint: export DEBUG := 1
+lint: install
+	$(BIN)/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+# Speed measurements on PostgreSQL with generated data; see README "Benchmarks".
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,271 @@
+"""Synthetic demo agreements over the real institutions, for demonstrations and benchmarks.
+
+Deterministic for a given count and seed, written in batches so memory stays flat however many
+are asked for. Every record is flagged ``is_synthetic``, cites the "Synthetic demo data" source
+and says so in its summary; real records are never touched.
+"""
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .dates import DatePrecision, period_bounds
+from .models import (
+    ActivityType,
+    Agreement,
+    AgreementParticipant,
+    AgreementPartner,
+    CaseStudy,
+    Classification,
+    Country,
+    Currency,
+    DataSource,
+    Discipline,
+    Institution,
+    InstitutionType,
+    Organization,
+    ParticipantRole,
+    PartnerRole,
+    Program,
+    PublicationState,
+    ResearchClassification,
+    Sector,
+    SourceRecord,
+)
+
+SYNTHETIC_SOURCE_SLUG = "synthetic-demo"
+BATCH_SIZE = 2000
+
+# Shares chosen to resemble the study: mostly published, consortium slightly ahead (the fact
+# sheet: consortium agreements "seem to prevail" among doctoral STEM institutions).
+PUBLICATION_WEIGHTS = {
+    PublicationState.PUBLISHED: 90,
+    PublicationState.DRAFT: 6,
+    PublicationState.IN_REVIEW: 3,
+    PublicationState.WITHDRAWN: 1,
+}
+PARTNER_ROLE_BY_SECTOR = {
+    Sector.GOVERNMENT: PartnerRole.FUNDER,
+    Sector.NATIONAL_LAB: PartnerRole.HOST_FACILITY,
+    Sector.INDUSTRY: PartnerRole.INDUSTRY_PARTNER,
+    Sector.NGO: PartnerRole.SPONSOR,
+    Sector.INTERGOVERNMENTAL: PartnerRole.PARTNER,
+}
+TITLE_PATTERNS = [
+    "Joint research in {discipline}",
+    "{discipline} research partnership",
+    "Collaborative program on {discipline}",
+    "{discipline}: U.S.-Japan research consortium",
+    "Exchange of scholars in {discipline}",
+]
+
+
+class DemoDataError(Exception):
+    pass
+
+
+@dataclass
+class SeedReport:
+    deleted: int
+    created: int
+
+
+def _weighted(records, weight: Callable):
+    weights = [weight(record) for record in records]
+    return records, weights
+
+
+def _institution_weight(institution) -> int:
+    # Large research-intensive institutions dominate the study's data.
+    if institution.research_classification == ResearchClassification.R1:
+        return 6
+    if institution.institution_type == InstitutionType.JP_NATIONAL:
+        return 4
+    if institution.institution_type == InstitutionType.JP_INTER_UNIVERSITY:
+        return 2
+    return 1
+
+
+def delete_synthetic_agreements() -> int:
+    """Remove every synthetic agreement and its rows, without touching real records.
+
+    Synthetic rows have no history to keep, so they go by plain SQL deletes rather than one
+    signal per row.
+    """
+    synthetic = Agreement.objects.filter(is_synthetic=True)
+    related = [
+        AgreementParticipant,
+        AgreementPartner,
+        SourceRecord,
+        Agreement.disciplines.through,
+        Agreement.activity_types.through,
+        CaseStudy.agreements.through,
+    ]
+    for model in related:
+        model.objects.filter(agreement__in=synthetic)._raw_delete(model.objects.db)
+    return synthetic._raw_delete(synthetic.db)
+
+
+def seed_demo_agreements(
+    *, count: int, seed: int, progress: Callable[[int], None] | None = None
+) -> SeedReport:
+    if count < 0:
+        raise DemoDataError("The number of agreements cannot be negative.")
+    rng = random.Random(seed)
+    us = list(Institution.objects.filter(country=Country.US).order_by("pk"))
+    jp = list(Institution.objects.filter(country=Country.JP).order_by("pk"))
+    organizations = list(Organization.objects.order_by("pk"))
+    subfields = list(Discipline.objects.filter(parent__isnull=False).order_by("pk"))
+    activities = list(ActivityType.objects.order_by("position", "pk"))
+    programs = list(Program.objects.order_by("pk"))
+    source = DataSource.objects.filter(slug=SYNTHETIC_SOURCE_SLUG).first()
+    if not (us and jp and organizations and subfields and activities and source):
+        raise DemoDataError(
+            "Load the reference data first (python manage.py load_reference_data): demo "
+            "agreements are made over the real institutions, organizations and taxonomies."
+        )
+    us_pool, us_weights = _weighted(us, _institution_weight)
+    jp_pool, jp_weights = _weighted(jp, _institution_weight)
+    evidence = [a for a in activities if a.is_research_evidence] or activities
+    others = [a for a in activities if not a.is_research_evidence] or activities
+    states, state_weights = zip(*PUBLICATION_WEIGHTS.items(), strict=True)
+    now = timezone.now()
+
+    with transaction.atomic():
+        deleted = delete_synthetic_agreements()
+        created = 0
+        while created < count:
+            size = min(BATCH_SIZE, count - created)
+            plans = [
+                _plan(
+                    rng, number=created + offset + 1, seed=seed,
+                    us=(us_pool, us_weights), jp=(jp_pool, jp_weights),
+                    organizations=organizations, subfields=subfields,
+                    evidence=evidence, others=others, programs=programs,
+                    states=states, state_weights=state_weights, now=now,
+                )
+                for offset in range(size)
+            ]
+            agreements = Agreement.objects.bulk_create([plan.agreement for plan in plans])
+            _bulk_create_rows(plans, agreements, source)
+            created += size
+            if progress:
+                progress(created)
+    return SeedReport(deleted=deleted, created=created)
+
+
+@dataclass
+class _Plan:
+    agreement: Agreement
+    participants: list
+    partners: list
+    disciplines: list
+    activities: list
+    source_identifier: str
+
+
+def _plan(rng, *, number, seed, us, jp, organizations, subfields, evidence, others,
+          programs, states, state_weights, now) -> _Plan:
+    consortium = rng.random() < 0.55
+    us_members = _distinct(rng, *us, k=rng.choice((1, 1, 1, 2, 2, 3)))
+    jp_members = _distinct(rng, *jp, k=rng.choice((1, 1, 1, 2, 2, 3)))
+    participants = [
+        (institution, ParticipantRole.LEAD if index == 0 else ParticipantRole.PARTNER)
+        for index, institution in enumerate(us_members + jp_members)
+    ]
+    partners = []
+    if consortium:
+        for organization in rng.sample(organizations, k=rng.choice((1, 1, 2))):
+            partners.append((organization, PARTNER_ROLE_BY_SECTOR[organization.sector]))
+    disciplines = rng.sample(subfields, k=rng.choice((1, 1, 2)))
+    activities = rng.sample(evidence, k=rng.choice((1, 2)))
+    if rng.random() < 0.2:
+        activities.append(rng.choice(others))
+    start_year = rng.randint(2017, 2020)
+    precision = rng.choice((DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY))
+    start = dt.date(start_year, rng.randint(1, 12), rng.randint(1, 28))
+    start = period_bounds(start, precision)[0]
+    end = None
+    if rng.random() < 0.85:
+        end_raw = dt.date(start_year + rng.randint(1, 6), rng.randint(1, 12), rng.randint(1, 28))
+        end = period_bounds(end_raw, precision)[1]
+    amount, currency = None, ""
+    if rng.random() < 0.6:
+        if rng.random() < 0.5:
+            amount, currency = Decimal(rng.randrange(50, 5000) * 1000), Currency.USD
+        else:
+            amount, currency = Decimal(rng.randrange(5, 500) * 1_000_000), Currency.JPY
+    state = rng.choices(states, weights=state_weights)[0]
+    lead_us, lead_jp = us_members[0], jp_members[0]
+    title = rng.choice(TITLE_PATTERNS).format(discipline=disciplines[0].name)
+    agreement = Agreement(
+        title=f"{title}: {lead_us.name} and {lead_jp.name}",
+        summary=(
+            f"Synthetic demo record #{number} generated by seed_demo (seed {seed}); "
+            "not a real agreement."
+        ),
+        classification=Classification.CONSORTIUM if consortium else Classification.COLLABORATIVE,
+        program=rng.choice(programs) if programs and consortium and rng.random() < 0.3 else None,
+        start_date=start,
+        start_precision=precision,
+        end_date=end,
+        end_precision=precision,
+        funding_amount=amount,
+        funding_currency=currency,
+        publication_state=state,
+        published_at=now if state == PublicationState.PUBLISHED else None,
+        is_synthetic=True,
+    )
+    return _Plan(
+        agreement=agreement,
+        participants=participants,
+        partners=partners,
+        disciplines=disciplines,
+        activities=activities,
+        source_identifier=f"seed-{seed}-{number:07d}",
+    )
+
+
+def _distinct(rng, pool, weights, *, k):
+    chosen = []
+    while len(chosen) < min(k, len(pool)):
+        candidate = rng.choices(pool, weights=weights)[0]
+        if candidate not in chosen:
+            chosen.append(candidate)
+    return chosen
+
+
+def _bulk_create_rows(plans, agreements, source):
+    discipline_link = Agreement.disciplines.through
+    activity_link = Agreement.activity_types.through
+    AgreementParticipant.objects.bulk_create(
+        AgreementParticipant(agreement=agreement, institution=institution, role=role)
+        for plan, agreement in zip(plans, agreements, strict=True)
+        for institution, role in plan.participants
+    )
+    AgreementPartner.objects.bulk_create(
+        AgreementPartner(agreement=agreement, organization=organization, role=role)
+        for plan, agreement in zip(plans, agreements, strict=True)
+        for organization, role in plan.partners
+    )
+    SourceRecord.objects.bulk_create(
+        SourceRecord(
+            agreement=agreement, data_source=source, source_identifier=plan.source_identifier
+        )
+        for plan, agreement in zip(plans, agreements, strict=True)
+    )
+    discipline_link.objects.bulk_create(
+        discipline_link(agreement_id=agreement.pk, discipline_id=discipline.pk)
+        for plan, agreement in zip(plans, agreements, strict=True)
+        for discipline in plan.disciplines
+    )
+    activity_link.objects.bulk_create(
+        activity_link(agreement_id=agreement.pk, activitytype_id=activity.pk)
+        for plan, agreement in zip(plans, agreements, strict=True)
+        for activity in plan.activities
+    )

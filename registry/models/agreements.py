@@ -1,0 +1,492 @@
+"""Agreements: the formalized, institution-level research partnerships the study counts."""
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Case, Prefetch, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..dates import DatePrecision, format_partial_date, period_bounds
+from .common import PublicationState, PublishableQuerySet, TimeStampedModel
+
+PUBLIC_ID_PREFIX = "USJP-"
+PUBLIC_ID = re.compile(r"^USJP-(\d{6,})$", re.IGNORECASE)
+
+
+def format_public_id(pk: int) -> str:
+    return f"{PUBLIC_ID_PREFIX}{pk:06d}"
+
+
+def parse_public_id(text: str) -> int | None:
+    """The primary key behind a public ID such as USJP-000042, or None if it is not one."""
+    match = PUBLIC_ID.match((text or "").strip())
+    return int(match.group(1)) if match else None
+
+
+class Classification(models.TextChoices):
+    """The study's two classes (fact sheet, "Definitions and Data Collection")."""
+
+    COLLABORATIVE = "collaborative", _("Collaborative")
+    CONSORTIUM = "consortium", _("Consortium")
+
+
+class Status(models.TextChoices):
+    UPCOMING = "upcoming", _("Upcoming")
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+
+
+class Currency(models.TextChoices):
+    USD = "USD", _("U.S. dollar")
+    JPY = "JPY", _("Japanese yen")
+
+
+class ParticipantRole(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    PARTNER = "partner", _("Partner")
+    MEMBER = "member", _("Member")
+
+
+class PartnerRole(models.TextChoices):
+    FUNDER = "funder", _("Funder")
+    SPONSOR = "sponsor", _("Sponsor")
+    INDUSTRY_PARTNER = "industry_partner", _("Industry partner")
+    HOST_FACILITY = "host_facility", _("Host facility")
+    PARTNER = "partner", _("Partner")
+
+
+class AgreementQuerySet(PublishableQuerySet):
+    def with_status(self, *, today: dt.date | None = None):
+        today = today or timezone.localdate()
+        return self.annotate(
+            status=Case(
+                When(start_date__gt=today, then=Value(Status.UPCOMING)),
+                When(end_date__lt=today, then=Value(Status.ENDED)),
+                default=Value(Status.ACTIVE),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_status_in(self, statuses, *, today: dt.date | None = None):
+        today = today or timezone.localdate()
+        conditions = {
+            Status.UPCOMING: Q(start_date__gt=today),
+            Status.ENDED: Q(end_date__lt=today) & ~Q(start_date__gt=today),
+            Status.ACTIVE: (Q(start_date__isnull=True) | Q(start_date__lte=today))
+            & (Q(end_date__isnull=True) | Q(end_date__gte=today)),
+        }
+        query = Q(pk__in=[])
+        for status in statuses:
+            query |= conditions[status]
+        return self.filter(query)
+
+    def active_between(self, first_year: int | None, last_year: int | None):
+        """Agreements running at some point in those years (an open end runs on)."""
+        queryset = self
+        if last_year is not None:
+            queryset = queryset.filter(
+                Q(start_date__isnull=True)
+                | Q(start_date__lte=dt.date(last_year, 12, 31))
+            )
+        if first_year is not None:
+            queryset = queryset.filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=dt.date(first_year, 1, 1))
+            )
+        return queryset
+
+    def with_participants(self):
+        """Participants, partners and their names in a fixed number of queries."""
+        return self.prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=AgreementParticipant.objects.select_related(
+                    "institution__region"
+                ).order_by("institution__country", "role", "institution__name"),
+            ),
+            Prefetch(
+                "partners",
+                queryset=AgreementPartner.objects.select_related(
+                    "organization"
+                ).order_by("organization__name"),
+            ),
+        )
+
+    def for_admin_list(self):
+        return self.select_related("program").with_participants()
+
+    def for_detail(self):
+        return (
+            self.select_related("program", "created_by", "updated_by")
+            .with_participants()
+            .prefetch_related(
+                "disciplines__parent",
+                "activity_types",
+                Prefetch(
+                    "sources",
+                    queryset=SourceRecord.objects.select_related("data_source"),
+                ),
+            )
+        )
+
+
+class Agreement(TimeStampedModel):
+    """A formalized research partnership between U.S. and Japanese higher education.
+
+    Its public ID (USJP-000042) is derived from the primary key: stable, unique, free of races
+    and cheap to assign in bulk.
+    """
+
+    title = models.CharField(_("title (English)"), max_length=500)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=500, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    classification = models.CharField(
+        _("classification"),
+        max_length=20,
+        choices=Classification.choices,
+        blank=True,
+        help_text=_(
+            "Collaborative: higher-education institutions only. Consortium: with at least one "
+            "government, NGO or industry partner. Left blank, it follows from the partners."
+        ),
+    )
+    program = models.ForeignKey(
+        "registry.Program",
+        verbose_name=_("program"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+    )
+    disciplines = models.ManyToManyField(
+        "registry.Discipline",
+        verbose_name=_("disciplines"),
+        blank=True,
+        related_name="agreements",
+    )
+    activity_types = models.ManyToManyField(
+        "registry.ActivityType",
+        verbose_name=_("activities"),
+        blank=True,
+        related_name="agreements",
+    )
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    start_precision = models.CharField(
+        _("start known to"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    end_precision = models.CharField(
+        _("end known to"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    funding_amount = models.DecimalField(
+        _("funding amount"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    funding_currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, blank=True
+    )
+    publication_state = models.CharField(
+        _("publication"),
+        max_length=10,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        db_index=True,
+    )
+    published_at = models.DateTimeField(_("first published"), null=True, blank=True)
+    is_synthetic = models.BooleanField(
+        _("synthetic demo record"),
+        default=False,
+        db_index=True,
+        help_text=_(
+            "Generated for demonstrations and benchmarks; not a real agreement."
+        ),
+    )
+    notes = models.TextField(
+        _("curator notes"), blank=True, help_text=_("Never shown publicly.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(m2m_fields=[disciplines, activity_types])
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["-start_date", "-pk"]
+        permissions = [("publish_agreement", _("Can publish and withdraw agreements"))]
+        indexes = [
+            models.Index(fields=["start_date"]),
+            models.Index(fields=["end_date"]),
+            models.Index(fields=["classification"]),
+        ]
+
+    def __str__(self):
+        return f"{self.public_id} {self.title}" if self.pk else self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "registry:agreement_detail", kwargs={"public_id": self.public_id}
+        )
+
+    @property
+    def public_id(self) -> str:
+        return format_public_id(self.pk) if self.pk else ""
+
+    @property
+    def start_display(self) -> str:
+        return format_partial_date(self.start_date, self.start_precision)
+
+    @property
+    def end_display(self) -> str:
+        return format_partial_date(self.end_date, self.end_precision)
+
+    @property
+    def current_status(self) -> str:
+        today = timezone.localdate()
+        if self.start_date and self.start_date > today:
+            return Status.UPCOMING
+        if self.end_date and self.end_date < today:
+            return Status.ENDED
+        return Status.ACTIVE
+
+    @property
+    def current_status_label(self) -> str:
+        return Status(self.current_status).label
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication_state == PublicationState.PUBLISHED
+
+    def clean(self):
+        errors = {}
+        # A partial date stands for its whole period: the start its first day, the end its last.
+        if self.start_date:
+            self.start_date = period_bounds(self.start_date, self.start_precision)[0]
+        if self.end_date:
+            self.end_date = period_bounds(self.end_date, self.end_precision)[1]
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _(
+                "The end (%(end)s) is before the start (%(start)s)."
+            ) % {
+                "end": self.end_display,
+                "start": self.start_display,
+            }
+        if self.funding_amount is not None and not self.funding_currency:
+            errors["funding_currency"] = _(
+                "Give the currency of the funding amount (USD or JPY)."
+            )
+        if self.funding_currency and self.funding_amount is None:
+            errors["funding_amount"] = _("A currency was given without an amount.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AgreementParticipant(models.Model):
+    """A higher-education institution taking part, optionally through one of its units."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="participants",
+    )
+    institution = models.ForeignKey(
+        "registry.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=ParticipantRole.choices,
+        default=ParticipantRole.PARTNER,
+    )
+    unit = models.CharField(
+        _("unit"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "School, faculty or institute taking part, e.g. School of Medicine."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants (higher education)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "institution", "unit"], name="participant_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["institution", "agreement"])]
+
+    def __str__(self):
+        return (
+            f"{self.institution} ({self.unit})" if self.unit else str(self.institution)
+        )
+
+
+class AgreementPartner(models.Model):
+    """A non-higher-education actor in a consortium: funder, sponsor, industry partner…"""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="partners",
+    )
+    organization = models.ForeignKey(
+        "registry.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="partnerships",
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=PartnerRole.choices,
+        default=PartnerRole.PARTNER,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("non-HE partner")
+        verbose_name_plural = _("non-HE partners (government, NGO, industry)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "organization", "role"], name="partner_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "agreement"])]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_role_display()})"
+
+
+class SourceRecord(models.Model):
+    """Where the registry learned of an agreement: its provenance, one row per source."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="sources",
+    )
+    data_source = models.ForeignKey(
+        "registry.DataSource",
+        verbose_name=_("data source"),
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    source_identifier = models.CharField(
+        _("identifier at the source"),
+        max_length=255,
+        blank=True,
+        help_text=_("Award number, grant number, or the source's own record ID."),
+    )
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    retrieved_on = models.DateField(_("retrieved"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("source record")
+        verbose_name_plural = _("sources (provenance)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_source", "source_identifier"],
+                condition=~Q(source_identifier=""),
+                name="source_record_unique_identifier",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.data_source} {self.source_identifier}".strip()
+
+    def clean(self):
+        if self.retrieved_on and self.retrieved_on > timezone.localdate():
+            raise ValidationError(
+                {"retrieved_on": _("The retrieval date is in the future.")}
+            )
+
+
+class CaseStudy(TimeStampedModel):
+    """A written account of a partnership, in Markdown, published like agreements."""
+
+    title = models.CharField(_("title (English)"), max_length=300)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, blank=True)
+    slug = models.SlugField(_("slug"), max_length=300, unique=True)
+    summary = models.TextField(_("summary"), blank=True)
+    body = models.TextField(_("body (Markdown)"), blank=True)
+    agreements = models.ManyToManyField(
+        Agreement,
+        verbose_name=_("related agreements"),
+        blank=True,
+        related_name="case_studies",
+    )
+    institutions = models.ManyToManyField(
+        "registry.Institution",
+        verbose_name=_("related institutions"),
+        blank=True,
+        related_name="case_studies",
+    )
+    publication_state = models.CharField(
+        _("publication"),
+        max_length=10,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        db_index=True,
+    )
+    published_at = models.DateTimeField(_("first published"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[agreements, institutions])
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case study")
+        verbose_name_plural = _("case studies")
+        ordering = ["title"]
+        permissions = [
+            ("publish_casestudy", _("Can publish and withdraw case studies"))
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("registry:case_study_detail", kwargs={"slug": self.slug})

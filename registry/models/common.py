@@ -1,0 +1,56 @@
+"""Vocabulary shared by every record of the registry."""
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Country(models.TextChoices):
+    US = "US", _("United States")
+    JP = "JP", _("Japan")
+
+
+class Language(models.TextChoices):
+    EN = "en", _("English")
+    JA = "ja", _("Japanese")
+    JA_LATN = "ja-Latn", _("Japanese (romanized)")
+
+
+class AliasKind(models.TextChoices):
+    ACRONYM = "acronym", _("Acronym")
+    ABBREVIATION = "abbreviation", _("Abbreviation")
+    FORMER_NAME = "former_name", _("Former name")
+    ALTERNATIVE = "alternative", _("Alternative name")
+    ROMANIZATION = "romanization", _("Romanization")
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublishableQuerySet(models.QuerySet):
+    """The visibility rule: only published records are ever public."""
+
+    def published(self):
+        return self.filter(publication_state=PublicationState.PUBLISHED)
+
+
+class BilingualNameMixin:
+    """``display_name`` in the language of the request, falling back to English."""
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "").startswith("ja") and getattr(self, "name_ja", ""):
+            return self.name_ja
+        return self.name

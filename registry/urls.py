@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path(
+        "agreements/<str:public_id>/",
+        views.AgreementDetailView.as_view(),
+        name="agreement_detail",
+    ),
+    path(
+        "institutions/<slug:slug>/",
+        views.InstitutionDetailView.as_view(),
+        name="institution_detail",
+    ),
+    path(
+        "organizations/<slug:slug>/",
+        views.OrganizationDetailView.as_view(),
+        name="organization_detail",
+    ),
+    path(
+        "programs/<slug:slug>/",
+        views.ProgramDetailView.as_view(),
+        name="program_detail",
+    ),
+    path(
+        "case-studies/<slug:slug>/",
+        views.CaseStudyDetailView.as_view(),
+        name="case_study_detail",
+    ),
+]
