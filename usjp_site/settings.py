@@ -140,8 +140,6 @@ STORAGES = {
         )
     },
 }
-# Tests render templates without running collectstatic first.
-WHITENOISE_MANIFEST_STRICT = False
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(
     "SECURE_COOKIES", default=not DEBUG

@@ -1,0 +1,67 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from registry.reference_data import load_reference_data
+from registry.roles import CURATORS, EDITORS, ensure_roles
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The reference data, loaded once: every test starts from the real taxonomies,
+    agencies, institutions and the fact sheet's agreements, and rolls back its own changes."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+        ensure_roles()
+
+
+def _staff(username, group_name):
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(
+        username=username, password="not-a-secret", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def curator(db):
+    return _staff("curator", CURATORS)
+
+
+@pytest.fixture
+def editor(db):
+    return _staff("editor", EDITORS)
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def roles(db):
+    return ensure_roles()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Hashing a password properly takes a third of a second, by design; tests need no safety.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # Production serves hashed files collected by collectstatic; tests render templates
+    # without collecting first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -1,0 +1,43 @@
+"""Small builders over the reference data that every test database holds."""
+
+from registry.models import (
+    Agreement,
+    AgreementParticipant,
+    AgreementPartner,
+    Classification,
+    Institution,
+    Organization,
+    PublicationState,
+)
+
+
+def institution(slug: str) -> Institution:
+    return Institution.objects.get(slug=slug)
+
+
+def organization(slug: str) -> Organization:
+    return Organization.objects.get(slug=slug)
+
+
+def make_agreement(
+    *,
+    title: str = "Joint research in quantum sciences",
+    us: tuple[str, ...] = ("harvard-university",),
+    jp: tuple[str, ...] = ("tohoku-university",),
+    partners: tuple[str, ...] = (),
+    state: str = PublicationState.PUBLISHED,
+    **fields,
+) -> Agreement:
+    """An agreement saved with its participants and partners, as the admin would save it."""
+    fields.setdefault(
+        "classification",
+        Classification.CONSORTIUM if partners else Classification.COLLABORATIVE,
+    )
+    agreement = Agreement.objects.create(title=title, publication_state=state, **fields)
+    for slug in us + jp:
+        AgreementParticipant.objects.create(agreement=agreement, institution=institution(slug))
+    for slug in partners:
+        AgreementPartner.objects.create(
+            agreement=agreement, organization=organization(slug), role="funder"
+        )
+    return agreement

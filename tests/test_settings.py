@@ -1,0 +1,39 @@
+"""The settings module refuses an unsafe production start and reads the environment."""
+
+import os
+import subprocess
+import sys
+
+from tests.reference_lists import REPOSITORY
+
+
+def load_settings(**environment):
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "-c", "import usjp_site.settings as s; print(s.DATABASES['default']['ENGINE'])"],
+        cwd=REPOSITORY, env=env, capture_output=True, text=True, check=False,
+    )
+
+
+def test_it_refuses_to_start_with_debug_off_and_the_development_key():
+    result = load_settings()
+    assert result.returncode != 0
+    assert "refusing to start with the development key" in result.stderr
+
+
+def test_it_starts_for_development_on_sqlite():
+    result = load_settings(DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+def test_database_url_switches_to_postgresql():
+    result = load_settings(SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@127.0.0.1:5432/db")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_a_malformed_boolean_is_reported():
+    result = load_settings(DEBUG="maybe")
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
