@@ -1,0 +1,124 @@
+"""Speed measurements on PostgreSQL with generated data (`make bench`).
+
+Creates a fresh database, loads the reference data, then times each step in a child process
+and reads its peak memory (max RSS). Prints a Markdown table; with --write-readme it replaces
+the table between the benchmark markers in README.md.
+
+    python bench/run.py [--agreements 100000] [--write-readme]
+"""
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg2
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+README = REPOSITORY / "README.md"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/usjp_bench"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def recreate_database(url: str) -> None:
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        sys.exit(f"Refusing to recreate database {name!r}: give a plain lower-case name.")
+    connection = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+        password=parts.password, dbname="postgres",
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {name}")
+    connection.close()
+
+
+def measure(label: str, arguments: list[str], environment: dict) -> dict:
+    """Run manage.py in a child and read its wall time and its own peak resident memory."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "manage.py", *arguments],
+        cwd=REPOSITORY, env=environment, stdout=subprocess.DEVNULL,
+    )
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{label} failed.")
+    return {"step": label, "seconds": seconds, "peak_mib": usage.ru_maxrss / 1024}
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    server = subprocess.run(
+        ["psql", "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, Python "
+        f"{platform.python_version()}, {server or 'PostgreSQL'} on the same machine"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agreements", type=int, default=100_000)
+    parser.add_argument("--write-readme", action="store_true")
+    options = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    recreate_database(url)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "benchmark-only-key",
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    results = [
+        measure("migrate (empty database)", ["migrate", "--verbosity", "0"], environment),
+        measure("load_reference_data", ["load_reference_data"], environment),
+        measure(
+            f"seed_demo --agreements {options.agreements:,}",
+            ["seed_demo", "--agreements", str(options.agreements), "--seed", "2021"],
+            environment,
+        ),
+    ]
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} by `make bench` on {machine()}.",
+        "",
+        "| step | wall time | peak memory (RSS) |",
+        "|---|---:|---:|",
+        *(
+            f"| {row['step']} | {row['seconds']:.1f} s | {row['peak_mib']:.0f} MiB |"
+            for row in results
+        ),
+    ]
+    table = "\n".join(lines)
+    print(table)
+    if options.write_readme:
+        text = README.read_text(encoding="utf-8")
+        if START not in text or END not in text:
+            sys.exit(f"README.md has no {START} … {END} section to write into.")
+        before, rest = text.split(START, 1)
+        _, after = rest.split(END, 1)
+        README.write_text(f"{before}{START}\n{table}\n{END}{after}", encoding="utf-8")
+        print(f"\nWritten into {README.name}.")
+
+
+if __name__ == "__main__":
+    main()
