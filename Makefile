@@ -33,7 +33,7 @@ lint: install
 
 # Speed measurements on PostgreSQL with generated data; see README "Benchmarks".
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --write-readme
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,8 +1,8 @@
 """Speed measurements on PostgreSQL with generated data (`make bench`).
 
-Creates a fresh database, loads the reference data, then times each step in a child process
-and reads its peak memory (max RSS). Prints a Markdown table; with --write-readme it replaces
-the table between the benchmark markers in README.md.
+Creates a fresh database, loads the reference data, then times each step in a child
+process and reads its peak memory (max RSS). Prints a Markdown table; with
+--write-readme it replaces the table between the benchmark markers in README.md.
 
     python bench/run.py [--agreements 100000] [--write-readme]
 """
@@ -29,10 +29,15 @@ def recreate_database(url: str) -> None:
     parts = urlparse(url)
     name = parts.path.lstrip("/")
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        sys.exit(f"Refusing to recreate database {name!r}: give a plain lower-case name.")
+        sys.exit(
+            f"Refusing to recreate database {name!r}: give a plain lower-case name."
+        )
     connection = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-        password=parts.password, dbname="postgres",
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
     )
     connection.autocommit = True
     with connection.cursor() as cursor:
@@ -42,11 +47,14 @@ def recreate_database(url: str) -> None:
 
 
 def measure(label: str, arguments: list[str], environment: dict) -> dict:
-    """Run manage.py in a child and read its wall time and its own peak resident memory."""
+    """Run manage.py in a child and read its wall time and its own peak resident
+    memory."""
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "manage.py", *arguments],
-        cwd=REPOSITORY, env=environment, stdout=subprocess.DEVNULL,
+        cwd=REPOSITORY,
+        env=environment,
+        stdout=subprocess.DEVNULL,
     )
     _pid, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
@@ -90,7 +98,9 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     results = [
-        measure("migrate (empty database)", ["migrate", "--verbosity", "0"], environment),
+        measure(
+            "migrate (empty database)", ["migrate", "--verbosity", "0"], environment
+        ),
         measure("load_reference_data", ["load_reference_data"], environment),
         measure(
             f"seed_demo --agreements {options.agreements:,}",

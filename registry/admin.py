@@ -1,4 +1,5 @@
-"""The curators' workplace: every record of the registry, its history, publishing and merging."""
+"""The curators' workplace: every record of the registry, its history, publishing and
+merging."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -40,7 +41,7 @@ from .models import (
 from .rules import ProposedParticipant, check_agreement_composition
 from .services import institutions_merge, publication_move
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Publication workflow, shared by agreements and case studies
 
 
@@ -105,6 +106,11 @@ PUBLICATION_ACTIONS = [
 ]
 
 
+class RegistryStyles:
+    class Media:
+        css = {"all": ["registry/admin.css"]}
+
+
 class PublishedOnSiteMixin:
     """Link to the public page only where there is one: published records."""
 
@@ -114,7 +120,7 @@ class PublishedOnSiteMixin:
         return None
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Agreements
 
 
@@ -134,8 +140,8 @@ class StatusListFilter(admin.SimpleListFilter):
 class CompositionCheck:
     """Checks the agreement's rules across its participant and partner inlines.
 
-    The rules need both lists at once, which one inline formset alone does not see: each of the
-    two formsets asks this shared check and raises the messages that concern it.
+    The rules need both lists at once, which one inline formset alone does not see: each
+    of the two formsets asks this shared check and raises the messages that concern it.
     """
 
     def __init__(self, agreement, participants, partners):
@@ -236,7 +242,27 @@ def _participant_names(agreement, country):
 class AgreementAdminForm(forms.ModelForm):
     class Meta:
         model = Agreement
-        fields = "__all__"
+        fields = [
+            "title",
+            "title_ja",
+            "summary",
+            "classification",
+            "program",
+            "disciplines",
+            "activity_types",
+            "start_date",
+            "start_precision",
+            "end_date",
+            "end_precision",
+            "funding_amount",
+            "funding_currency",
+            "publication_state",
+            "published_at",
+            "is_synthetic",
+            "notes",
+            "created_by",
+            "updated_by",
+        ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -244,7 +270,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(PublishedOnSiteMixin, SimpleHistoryAdmin):
+class AgreementAdmin(RegistryStyles, PublishedOnSiteMixin, SimpleHistoryAdmin):
     form = AgreementAdminForm
     list_display = [
         "public_id_column",
@@ -280,8 +306,8 @@ class AgreementAdmin(PublishedOnSiteMixin, SimpleHistoryAdmin):
         "sources__source_identifier",
     ]
     search_help_text = _(
-        "Search titles, institution and partner names (English, Japanese, aliases), source IDs, "
-        "or a public ID such as USJP-000042."
+        "Search titles, institution and partner names (English, Japanese, aliases), "
+        "source IDs, or a public ID such as USJP-000042."
     )
     autocomplete_fields = ["program", "disciplines", "activity_types"]
     readonly_fields = [
@@ -340,8 +366,9 @@ class AgreementAdmin(PublishedOnSiteMixin, SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        # A curator proposes, an editor publishes: without the permission, a published or
-        # withdrawn agreement keeps its state, and other states offer only draft and review.
+        # A curator proposes, an editor publishes: without the permission, a published
+        # or withdrawn agreement keeps its state, and other states offer only draft and
+        # review.
         if (
             obj is not None
             and obj.publication_state
@@ -366,7 +393,8 @@ class AgreementAdmin(PublishedOnSiteMixin, SimpleHistoryAdmin):
         return form
 
     def _create_formsets(self, request, obj, change):
-        # Django validates each inline on its own; the composition rules span two of them.
+        # Django validates each inline on its own; the composition rules span two of
+        # them.
         formsets, inline_instances = super()._create_formsets(request, obj, change)
         by_model = {formset.model: formset for formset in formsets}
         participants = by_model.get(AgreementParticipant)
@@ -412,7 +440,7 @@ class AgreementAdmin(PublishedOnSiteMixin, SimpleHistoryAdmin):
         return obj.is_synthetic
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Institutions
 
 
@@ -462,7 +490,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(SimpleHistoryAdmin):
+class InstitutionAdmin(RegistryStyles, SimpleHistoryAdmin):
     list_display = [
         "name",
         "name_ja",
@@ -592,8 +620,9 @@ class InstitutionAdmin(SimpleHistoryAdmin):
             self.message_user(
                 request,
                 _(
-                    "Merged %(names)s into %(survivor)s: %(moved)d participations moved, "
-                    "%(combined)d combined, %(aliases)d aliases and %(identifiers)d identifiers added."
+                    "Merged %(names)s into %(survivor)s: %(moved)d participations "
+                    "moved, %(combined)d combined, %(aliases)d aliases and "
+                    "%(identifiers)d identifiers added."
                 )
                 % {
                     "names": "; ".join(summary.merged),
@@ -628,7 +657,7 @@ class InstitutionRedirectAdmin(admin.ModelAdmin):
     autocomplete_fields = ["institution"]
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Organizations and programs
 
 
@@ -638,7 +667,7 @@ class OrganizationAliasInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
+class OrganizationAdmin(RegistryStyles, SimpleHistoryAdmin):
     list_display = [
         "name",
         "name_ja",
@@ -695,7 +724,7 @@ class ProgramAdmin(admin.ModelAdmin):
         return obj.agreement_count
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Vocabularies
 
 
@@ -756,7 +785,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseStudy)
-class CaseStudyAdmin(PublishedOnSiteMixin, SimpleHistoryAdmin):
+class CaseStudyAdmin(RegistryStyles, PublishedOnSiteMixin, SimpleHistoryAdmin):
     list_display = ["title", "publication_state", "published_at", "updated_at"]
     list_filter = ["publication_state"]
     search_fields = ["title", "title_ja", "summary", "body"]

@@ -1,8 +1,8 @@
 """Dates known to a year, a month or a day.
 
-Sources often say only "2019" or "March 2019". A start is stored as the first day of its period
-and an end as the last, so "active in 2019" is two plain comparisons; the precision says how to
-show it again.
+Sources often say only "2019" or "March 2019". A start is stored as the first day of its
+period and an end as the last, so "active in 2019" is two plain comparisons; the
+precision says how to show it again.
 """
 
 import calendar
@@ -30,7 +30,8 @@ JAPANESE_DATE = re.compile(r"^(\d{4})年(?:\s*(\d{1,2})月(?:\s*(\d{1,2})日)?)?
 
 
 def parse_partial_date(text: str, *, period_end: bool = False) -> tuple[dt.date, str]:
-    """Read "2019", "2019-03", "2019-03-15", "March 2019" or "2019年3月"; raise ValueError.
+    """Read "2019", "2019-03", "2019-03-15", "March 2019" or "2019年3月"; raise
+    ValueError.
 
     With ``period_end`` the date is the last day of the period given.
     """
@@ -45,8 +46,8 @@ def parse_partial_date(text: str, *, period_end: bool = False) -> tuple[dt.date,
         year, day = int(month_year.group(2)), None
     else:
         raise ValueError(
-            f"“{text}” is not a date: write a year (2019), a month (2019-03 or March 2019) "
-            "or a day (2019-03-15)."
+            f"“{text}” is not a date: write a year (2019), a month (2019-03 or March "
+            "2019) or a day (2019-03-15)."
         )
     if day is not None:
         return dt.date(year, month, day), DatePrecision.DAY

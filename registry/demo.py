@@ -1,8 +1,9 @@
-"""Synthetic demo agreements over the real institutions, for demonstrations and benchmarks.
+"""Synthetic demo agreements over the real institutions, for demonstrations and
+benchmarks.
 
-Deterministic for a given count and seed, written in batches so memory stays flat however many
-are asked for. Every record is flagged ``is_synthetic``, cites the "Synthetic demo data" source
-and says so in its summary; real records are never touched.
+Deterministic for a given count and seed, written in batches so memory stays flat
+however many are asked for. Every record is flagged ``is_synthetic``, cites the
+"Synthetic demo data" source and says so in its summary; real records are never touched.
 """
 
 import datetime as dt
@@ -41,8 +42,8 @@ from .models import (
 SYNTHETIC_SOURCE_SLUG = "synthetic-demo"
 BATCH_SIZE = 2000
 
-# Shares chosen to resemble the study: mostly published, consortium slightly ahead (the fact
-# sheet: consortium agreements "seem to prevail" among doctoral STEM institutions).
+# Shares chosen to resemble the study: mostly published, consortium slightly ahead (the
+# fact sheet: consortium agreements "seem to prevail" among doctoral STEM institutions).
 PUBLICATION_WEIGHTS = {
     PublicationState.PUBLISHED: 90,
     PublicationState.DRAFT: 6,
@@ -94,8 +95,8 @@ def _institution_weight(institution) -> int:
 def delete_synthetic_agreements() -> int:
     """Remove every synthetic agreement and its rows, without touching real records.
 
-    Synthetic rows have no history to keep, so they go by plain SQL deletes rather than one
-    signal per row.
+    Synthetic rows have no history to keep, so they go by plain SQL deletes rather than
+    one signal per row.
     """
     synthetic = Agreement.objects.filter(is_synthetic=True)
     related = [
@@ -126,8 +127,9 @@ def seed_demo_agreements(
     source = DataSource.objects.filter(slug=SYNTHETIC_SOURCE_SLUG).first()
     if not (us and jp and organizations and subfields and activities and source):
         raise DemoDataError(
-            "Load the reference data first (python manage.py load_reference_data): demo "
-            "agreements are made over the real institutions, organizations and taxonomies."
+            "Load the reference data first (python manage.py load_reference_data): "
+            "demo agreements are made over the real institutions, organizations and "
+            "taxonomies."
         )
     us_pool, us_weights = _weighted(us, _institution_weight)
     jp_pool, jp_weights = _weighted(jp, _institution_weight)
@@ -143,15 +145,25 @@ def seed_demo_agreements(
             size = min(BATCH_SIZE, count - created)
             plans = [
                 _plan(
-                    rng, number=created + offset + 1, seed=seed,
-                    us=(us_pool, us_weights), jp=(jp_pool, jp_weights),
-                    organizations=organizations, subfields=subfields,
-                    evidence=evidence, others=others, programs=programs,
-                    states=states, state_weights=state_weights, now=now,
+                    rng,
+                    number=created + offset + 1,
+                    seed=seed,
+                    us=(us_pool, us_weights),
+                    jp=(jp_pool, jp_weights),
+                    organizations=organizations,
+                    subfields=subfields,
+                    evidence=evidence,
+                    others=others,
+                    programs=programs,
+                    states=states,
+                    state_weights=state_weights,
+                    now=now,
                 )
                 for offset in range(size)
             ]
-            agreements = Agreement.objects.bulk_create([plan.agreement for plan in plans])
+            agreements = Agreement.objects.bulk_create(
+                [plan.agreement for plan in plans]
+            )
             _bulk_create_rows(plans, agreements, source)
             created += size
             if progress:
@@ -169,8 +181,22 @@ class _Plan:
     source_identifier: str
 
 
-def _plan(rng, *, number, seed, us, jp, organizations, subfields, evidence, others,
-          programs, states, state_weights, now) -> _Plan:
+def _plan(
+    rng,
+    *,
+    number,
+    seed,
+    us,
+    jp,
+    organizations,
+    subfields,
+    evidence,
+    others,
+    programs,
+    states,
+    state_weights,
+    now,
+) -> _Plan:
     consortium = rng.random() < 0.55
     us_members = _distinct(rng, *us, k=rng.choice((1, 1, 1, 2, 2, 3)))
     jp_members = _distinct(rng, *jp, k=rng.choice((1, 1, 1, 2, 2, 3)))
@@ -192,7 +218,9 @@ def _plan(rng, *, number, seed, us, jp, organizations, subfields, evidence, othe
     start = period_bounds(start, precision)[0]
     end = None
     if rng.random() < 0.85:
-        end_raw = dt.date(start_year + rng.randint(1, 6), rng.randint(1, 12), rng.randint(1, 28))
+        end_raw = dt.date(
+            start_year + rng.randint(1, 6), rng.randint(1, 12), rng.randint(1, 28)
+        )
         end = period_bounds(end_raw, precision)[1]
     amount, currency = None, ""
     if rng.random() < 0.6:
@@ -209,8 +237,12 @@ def _plan(rng, *, number, seed, us, jp, organizations, subfields, evidence, othe
             f"Synthetic demo record #{number} generated by seed_demo (seed {seed}); "
             "not a real agreement."
         ),
-        classification=Classification.CONSORTIUM if consortium else Classification.COLLABORATIVE,
-        program=rng.choice(programs) if programs and consortium and rng.random() < 0.3 else None,
+        classification=Classification.CONSORTIUM
+        if consortium
+        else Classification.COLLABORATIVE,
+        program=rng.choice(programs)
+        if programs and consortium and rng.random() < 0.3
+        else None,
         start_date=start,
         start_precision=precision,
         end_date=end,
@@ -255,7 +287,9 @@ def _bulk_create_rows(plans, agreements, source):
     )
     SourceRecord.objects.bulk_create(
         SourceRecord(
-            agreement=agreement, data_source=source, source_identifier=plan.source_identifier
+            agreement=agreement,
+            data_source=source,
+            source_identifier=plan.source_identifier,
         )
         for plan, agreement in zip(plans, agreements, strict=True)
     )

@@ -1,9 +1,10 @@
 """Loading the factual reference data in ``fixtures/`` into the registry.
 
-Idempotent: records are matched by their natural keys (slug, identifier, source record), created
-when missing, and their blank fields filled. A value a curator has changed is kept and reported,
-unless ``overwrite`` is asked for. Aliases, identifiers and links are added, never removed. The
-whole load is one transaction: a file with a bad record loads nothing.
+Idempotent: records are matched by their natural keys (slug, identifier, source record),
+created when missing, and their blank fields filled. A value a curator has changed is
+kept and reported, unless ``overwrite`` is asked for. Aliases, identifiers and links are
+added, never removed. The whole load is one transaction: a file with a bad record loads
+nothing.
 """
 
 import json
@@ -54,7 +55,10 @@ class ModelReport:
     kept: list[str] = field(default_factory=list)
 
     def __str__(self):
-        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        text = (
+            f"{self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
         if self.kept:
             text += f", {len(self.kept)} kept as curated"
         return text
@@ -62,7 +66,9 @@ class ModelReport:
 
 @dataclass
 class LoadReport:
-    models: dict[str, ModelReport] = field(default_factory=lambda: defaultdict(ModelReport))
+    models: dict[str, ModelReport] = field(
+        default_factory=lambda: defaultdict(ModelReport)
+    )
     links_added: int = 0
 
     @property
@@ -105,12 +111,14 @@ class _Loader:
         self.load_institutions()
         self.load_agreements()
 
-    # -- generic upsert ------------------------------------------------------------------------
+    # -- generic upsert ----------------------------------------------------------------
 
     def upsert(self, model, lookup: dict, values: dict, *, label: str, existing=None):
         """Create or fill one record; return it. ``existing`` skips the lookup query."""
         report = self.report.models[model._meta.verbose_name_plural]
-        instance = existing if existing is not None else model.objects.filter(**lookup).first()
+        instance = (
+            existing if existing is not None else model.objects.filter(**lookup).first()
+        )
         if instance is None:
             instance = model(**lookup, **values)
             self.save(instance, label)
@@ -150,7 +158,7 @@ class _Loader:
             manager.add(*missing)
             self.report.links_added += len(missing)
 
-    # -- each file -----------------------------------------------------------------------------
+    # -- each file ---------------------------------------------------------------------
 
     def load_regions(self):
         existing = {(r.country, r.code): r for r in Region.objects.all()}
@@ -159,7 +167,11 @@ class _Loader:
             self.upsert(
                 Region,
                 {"country": row["country"], "code": row["code"]},
-                {"name": row["name"], "name_ja": row.get("name_ja", ""), "slug": row["slug"]},
+                {
+                    "name": row["name"],
+                    "name_ja": row.get("name_ja", ""),
+                    "slug": row["slug"],
+                },
                 label=f"region {row['country']}-{row['code']}",
                 existing=existing.get(key),
             )
@@ -168,7 +180,11 @@ class _Loader:
         # parent_model: the file is a tree whose parents come first (disciplines).
         existing = {record.slug: record for record in model.objects.all()}
         for position, row in enumerate(self.read(filename)):
-            values = {key: value for key, value in row.items() if key not in {"slug", "parent"}}
+            values = {
+                key: value
+                for key, value in row.items()
+                if key not in {"slug", "parent"}
+            }
             for key, value in list(values.items()):
                 if value is None and model._meta.get_field(key).empty_strings_allowed:
                     values[key] = ""
@@ -186,7 +202,9 @@ class _Loader:
 
     def load_organizations(self):
         rows = self.read("organizations.json")
-        by_slug = {org.slug: org for org in Organization.objects.prefetch_related("aliases")}
+        by_slug = {
+            org.slug: org for org in Organization.objects.prefetch_related("aliases")
+        }
         for row in rows:
             organization = self.upsert(
                 Organization,
@@ -228,7 +246,8 @@ class _Loader:
             )
             label = f"program {row['slug']}"
             self.add_links(
-                program.organizations, self._lookup(organizations, row["organizations"], label)
+                program.organizations,
+                self._lookup(organizations, row["organizations"], label),
             )
             self.add_links(
                 program.research_areas,
@@ -239,14 +258,18 @@ class _Loader:
         regions = {(r.country, r.code): r for r in Region.objects.all()}
         by_slug = {
             institution.slug: institution
-            for institution in Institution.objects.prefetch_related("aliases", "identifiers")
+            for institution in Institution.objects.prefetch_related(
+                "aliases", "identifiers"
+            )
         }
         by_identifier = {
             (identifier.scheme, identifier.value): identifier.institution_id
             for identifier in InstitutionIdentifier.objects.all()
         }
         by_pk = {institution.pk: institution for institution in by_slug.values()}
-        redirects = dict(InstitutionRedirect.objects.values_list("old_slug", "institution_id"))
+        redirects = dict(
+            InstitutionRedirect.objects.values_list("old_slug", "institution_id")
+        )
         for row in self.read("institutions.json"):
             label = f"institution {row['slug']}"
             identifiers = [
@@ -255,16 +278,27 @@ class _Loader:
                 for value in (values if isinstance(values, list) else [values])
                 if value
             ]
-            # A curator may have renamed or merged the record: its identifiers still find it.
+            # A curator may have renamed or merged the record: its identifiers still
+            # find it.
             existing = next(
-                (by_pk[by_identifier[key]] for key in identifiers if key in by_identifier),
+                (
+                    by_pk[by_identifier[key]]
+                    for key in identifiers
+                    if key in by_identifier
+                ),
                 None,
             ) or by_slug.get(row["slug"])
             if existing is None and row["slug"] in redirects:
                 existing = by_pk.get(redirects[row["slug"]])
-            region = regions.get((row["country"], row.get("region"))) if row.get("region") else None
+            region = (
+                regions.get((row["country"], row.get("region")))
+                if row.get("region")
+                else None
+            )
             if row.get("region") and region is None:
-                raise ReferenceDataError(f"{label}: no region {row['country']}-{row['region']}.")
+                raise ReferenceDataError(
+                    f"{label}: no region {row['country']}-{row['region']}."
+                )
             institution = self.upsert(
                 Institution,
                 {"slug": row["slug"]} if existing is None else {"slug": existing.slug},
@@ -319,7 +353,8 @@ class _Loader:
             label = f"agreement “{row['title']}”"
             first = row["sources"][0]
             source = self._lookup(sources, [first["data_source"]], label)[0]
-            # Matched by its source record, as imports are: curators own it once it exists.
+            # Matched by its source record, as imports are: curators own it once it
+            # exists.
             if SourceRecord.objects.filter(
                 data_source=source, source_identifier=first["source_identifier"]
             ).exists():
@@ -337,7 +372,9 @@ class _Loader:
             )
             for end in ("start", "end"):
                 if row.get(end):
-                    date, precision = parse_partial_date(row[end], period_end=end == "end")
+                    date, precision = parse_partial_date(
+                        row[end], period_end=end == "end"
+                    )
                     setattr(agreement, f"{end}_date", date)
                     setattr(agreement, f"{end}_precision", precision)
             participants = [
@@ -376,18 +413,22 @@ class _Loader:
             for record in row["sources"]:
                 SourceRecord.objects.create(
                     agreement=agreement,
-                    data_source=self._lookup(sources, [record["data_source"]], label)[0],
+                    data_source=self._lookup(sources, [record["data_source"]], label)[
+                        0
+                    ],
                     source_identifier=record.get("source_identifier", ""),
                     url=record.get("url", ""),
                     retrieved_on=record.get("retrieved_on"),
                 )
-            agreement.disciplines.set(self._lookup(disciplines, row.get("disciplines", []), label))
+            agreement.disciplines.set(
+                self._lookup(disciplines, row.get("disciplines", []), label)
+            )
             agreement.activity_types.set(
                 self._lookup(activities, row.get("activities", []), label)
             )
             report.created += 1
 
-    # -- helpers -------------------------------------------------------------------------------
+    # -- helpers -----------------------------------------------------------------------
 
     def _parent(self, by_slug, row, kind):
         if not row.get("parent"):
@@ -396,7 +437,8 @@ class _Loader:
             return by_slug[row["parent"]]
         except KeyError:
             raise ReferenceDataError(
-                f"{kind} {row['slug']}: its parent {row['parent']} must come earlier in the file."
+                f"{kind} {row['slug']}: its parent {row['parent']} must come earlier "
+                "in the file."
             ) from None
 
     def _lookup(self, known, slugs, label):
@@ -407,7 +449,7 @@ class _Loader:
 
     def _add_aliases(self, alias_model, owner_field, owner, row):
         report = self.report.models[alias_model._meta.verbose_name_plural]
-        present = {alias.name for alias in getattr(owner, "aliases").all()}
+        present = {alias.name for alias in owner.aliases.all()}
         for alias in row.get("aliases", []):
             if alias["name"] in present:
                 report.unchanged += 1
@@ -435,8 +477,7 @@ def _same(current, value) -> bool:
 def _describe(error: ValidationError) -> str:
     if hasattr(error, "message_dict"):
         return "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
+            f"{name}: {' '.join(messages)}"
+            for name, messages in error.message_dict.items()
         )
     return " ".join(error.messages)
-
-

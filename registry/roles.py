@@ -1,12 +1,13 @@
-"""The two staff roles: curators keep records, editors also publish, withdraw and merge."""
+"""The two staff roles: curators keep records, editors also publish, withdraw and
+merge."""
 
 from django.contrib.auth.models import Group, Permission
 
 CURATORS = "Curators"
 EDITORS = "Editors"
 
-# Curators may remove the rows that hang off a record (an alias, a participant, a source), not
-# the records themselves.
+# Curators may remove the rows that hang off a record (an alias, a participant, a
+# source), not the records themselves.
 CURATOR_DELETABLE = {
     "institutionalias",
     "institutionidentifier",

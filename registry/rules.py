@@ -1,8 +1,8 @@
 """The rules that span an agreement and its participants and partners.
 
-Field-level rules live in each model's ``clean()``. These need the whole agreement at once, so
-every way of writing one (the admin's inlines, the API, imports, publishing) describes what it is
-about to save and calls ``check_agreement_composition``.
+Field-level rules live in each model's ``clean()``. These need the whole agreement at
+once, so every way of writing one (the admin's inlines, the API, imports, publishing)
+describes what it is about to save and calls ``check_agreement_composition``.
 """
 
 from collections import Counter
@@ -51,16 +51,17 @@ def check_agreement_composition(
     if agreement.classification == Classification.CONSORTIUM and not partners:
         errors.setdefault("partners", []).append(
             _(
-                "A consortium agreement needs at least one non-higher-education partner "
-                "(government, NGO or industry). Add one, or classify the agreement as "
-                "collaborative."
+                "A consortium agreement needs at least one non-higher-education "
+                "partner (government, NGO or industry). Add one, or classify the "
+                "agreement as collaborative."
             )
         )
     if agreement.classification == Classification.COLLABORATIVE and partners:
         errors.setdefault("partners", []).append(
             _(
-                "A collaborative agreement is between higher-education institutions only, but "
-                "it lists %(names)s. Classify it as consortium, or remove the partners."
+                "A collaborative agreement is between higher-education institutions "
+                "only, but it lists %(names)s. Classify it as consortium, or remove "
+                "the partners."
             )
             % {"names": ", ".join(sorted({str(partner) for partner in partners}))}
         )
@@ -91,8 +92,9 @@ def check_agreement_composition(
             ) % {"missing": _(" and at least one ").join(missing)}
             if partners and len(missing) == 1:
                 message += " " + _(
-                    "An agreement between higher education of one country and government or "
-                    "industry of the other is unilateral: the study does not count it."
+                    "An agreement between higher education of one country and "
+                    "government or industry of the other is unilateral: the study does "
+                    "not count it."
                 )
             errors.setdefault("participants", []).append(message)
 

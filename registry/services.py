@@ -1,7 +1,8 @@
-"""Writes that are more than saving a form: the publication workflow and merging duplicates.
+"""Writes that are more than saving a form: the publication workflow and merging
+duplicates.
 
-Plain functions with keyword-only arguments, called by the admin, the API and the commands
-alike, each one transaction, each change attributed in the history.
+Plain functions with keyword-only arguments, called by the admin, the API and the
+commands alike, each one transaction, each change attributed in the history.
 """
 
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,8 @@ from .models import (
 )
 from .rules import check_saved_agreement
 
-# Which states each move may start from. Publishing re-checks every rule on the saved record.
+# Which states each move may start from. Publishing re-checks every rule on the saved
+# record.
 TRANSITIONS: dict[str, set[str]] = {
     PublicationState.IN_REVIEW: {PublicationState.DRAFT, PublicationState.WITHDRAWN},
     PublicationState.PUBLISHED: {
@@ -55,11 +57,12 @@ PUBLICATION_CHECKS = {Agreement: check_saved_agreement}
 def publication_move(
     *, records: Iterable, state: str, user, reason: str = ""
 ) -> TransitionResult:
-    """Move agreements or case studies to a publication state, each checked and saved alone.
+    """Move agreements or case studies to a publication state, each checked and saved
+    alone.
 
-    A record already in that state is left alone; one that may not move, or that breaks a rule
-    once published, is refused with the reason and left exactly as it was. Publishing and
-    withdrawing need the model's ``publish_…`` permission.
+    A record already in that state is left alone; one that may not move, or that breaks
+    a rule once published, is refused with the reason and left exactly as it was.
+    Publishing and withdrawing need the model's ``publish_…`` permission.
     """
     records = list(records)
     result = TransitionResult()
@@ -147,9 +150,10 @@ def institutions_merge(
 ) -> MergeSummary:
     """Fold duplicate records into ``survivor`` and delete them, losing nothing.
 
-    Every participation, alias, identifier, campus and case-study link moves to the survivor;
-    the duplicates' names become aliases; blank fields of the survivor are filled from them; their
-    slugs redirect to the survivor; the history records who merged what.
+    Every participation, alias, identifier, campus and case-study link moves to the
+    survivor; the duplicates' names become aliases; blank fields of the survivor are
+    filled from them; their slugs redirect to the survivor; the history records who
+    merged what.
     """
     if not user.has_perms(
         ["registry.change_institution", "registry.delete_institution"]
@@ -166,7 +170,8 @@ def institutions_merge(
         if duplicate.country != survivor.country:
             raise ValidationError(
                 _(
-                    "%(a)s and %(b)s are in different countries: they cannot be one institution."
+                    "%(a)s and %(b)s are in different countries: they cannot be one "
+                    "institution."
                 )
                 % {"a": survivor, "b": duplicate}
             )
@@ -175,7 +180,8 @@ def institutions_merge(
         if ancestor.pk in {dup.pk for dup in duplicates}:
             raise ValidationError(
                 _(
-                    "%(system)s is the system %(campus)s belongs to, not a duplicate of it."
+                    "%(system)s is the system %(campus)s belongs to, not a duplicate "
+                    "of it."
                 )
                 % {"system": ancestor, "campus": survivor}
             )
@@ -268,7 +274,8 @@ def _move_participations(duplicate, survivor, summary, user) -> None:
             participation.save()
             summary.participations_moved += 1
             continue
-        # Both records took part in the same agreement: one participation, the stronger role.
+        # Both records took part in the same agreement: one participation, the stronger
+        # role.
         if ROLE_STRENGTH[participation.role] < ROLE_STRENGTH[kept.role]:
             kept.role = participation.role
             kept._history_user = user

@@ -8,7 +8,8 @@ from registry.roles import CURATORS, EDITORS, ensure_roles
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The reference data, loaded once: every test starts from the real taxonomies,
-    agencies, institutions and the fact sheet's agreements, and rolls back its own changes."""
+    agencies, institutions and the fact sheet's agreements, and rolls back its own
+    changes."""
     with django_db_blocker.unblock():
         load_reference_data()
         ensure_roles()
@@ -53,7 +54,8 @@ def roles(db):
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    # Hashing a password properly takes a third of a second, by design; tests need no safety.
+    # Hashing a password properly takes a third of a second, by design; tests need no
+    # safety.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -63,5 +65,7 @@ def plain_static_files(settings):
     # without collecting first.
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
     }

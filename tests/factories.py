@@ -28,14 +28,17 @@ def make_agreement(
     state: str = PublicationState.PUBLISHED,
     **fields,
 ) -> Agreement:
-    """An agreement saved with its participants and partners, as the admin would save it."""
+    """An agreement saved with its participants and partners, as the admin would save
+    it."""
     fields.setdefault(
         "classification",
         Classification.CONSORTIUM if partners else Classification.COLLABORATIVE,
     )
     agreement = Agreement.objects.create(title=title, publication_state=state, **fields)
     for slug in us + jp:
-        AgreementParticipant.objects.create(agreement=agreement, institution=institution(slug))
+        AgreementParticipant.objects.create(
+            agreement=agreement, institution=institution(slug)
+        )
     for slug in partners:
         AgreementPartner.objects.create(
             agreement=agreement, organization=organization(slug), role="funder"

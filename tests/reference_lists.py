@@ -1,9 +1,10 @@
-"""Where the official institution lists live for the tests that check fixtures against them.
+"""Where the official institution lists live for the tests that check fixtures against
+them.
 
-The lists (MEXT, IPEDS, Carnegie, ROR) sit beside the repository in ``../shared/data`` on the
-team's machines and in CI; the project never reads them at run time. ``USJP_REFERENCE_LISTS``
-points elsewhere. Where they are absent the dependent tests skip, unless
-``USJP_REQUIRE_REFERENCE_LISTS=1`` (set by CI) turns that into a failure.
+The lists (MEXT, IPEDS, Carnegie, ROR) sit beside the repository in ``../shared/data``
+on the team's machines and in CI; the project never reads them at run time.
+``USJP_REFERENCE_LISTS`` points elsewhere. Where they are absent the dependent tests
+skip, unless ``USJP_REQUIRE_REFERENCE_LISTS=1`` (set by CI) turns that into a failure.
 """
 
 import csv

@@ -1,4 +1,5 @@
-"""seed_demo: deterministic, labelled synthetic agreements that never touch real ones."""
+"""seed_demo: deterministic, labelled synthetic agreements that never touch real
+ones."""
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,7 +21,9 @@ def snapshot():
     return list(
         Agreement.objects.filter(is_synthetic=True)
         .order_by("pk")
-        .values_list("title", "classification", "start_date", "end_date", "funding_amount")
+        .values_list(
+            "title", "classification", "start_date", "end_date", "funding_amount"
+        )
     )
 
 
@@ -34,12 +37,17 @@ def test_the_same_seed_gives_the_same_agreements():
 
 
 def test_reseeding_replaces_synthetic_agreements_and_keeps_real_ones():
-    real = set(Agreement.objects.filter(is_synthetic=False).values_list("pk", flat=True))
+    real = set(
+        Agreement.objects.filter(is_synthetic=False).values_list("pk", flat=True)
+    )
     seed_demo_agreements(count=30, seed=1)
     report = seed_demo_agreements(count=20, seed=2)
     assert report.deleted == 30
     assert Agreement.objects.filter(is_synthetic=True).count() == 20
-    assert set(Agreement.objects.filter(is_synthetic=False).values_list("pk", flat=True)) == real
+    assert (
+        set(Agreement.objects.filter(is_synthetic=False).values_list("pk", flat=True))
+        == real
+    )
 
 
 def test_every_synthetic_agreement_is_labelled_and_obeys_the_rules():
@@ -48,7 +56,9 @@ def test_every_synthetic_agreement_is_labelled_and_obeys_the_rules():
     assert synthetic.count() == 120
     for agreement in synthetic.prefetch_related("sources__data_source"):
         assert agreement.summary.startswith("Synthetic demo record")
-        assert [s.data_source.slug for s in agreement.sources.all()] == ["synthetic-demo"]
+        assert [s.data_source.slug for s in agreement.sources.all()] == [
+            "synthetic-demo"
+        ]
         check_saved_agreement(agreement)  # raises if a rule is broken
         countries = set(
             Institution.objects.filter(participations__agreement=agreement).values_list(

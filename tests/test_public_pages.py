@@ -36,14 +36,19 @@ def test_a_malformed_public_id_is_not_found(client):
 def test_an_institution_page_lists_only_published_agreements(client):
     make_agreement(title="Visible partnership")
     make_agreement(title="Draft partnership", state=PublicationState.DRAFT)
-    page = client.get(reverse("registry:institution_detail", args=["tohoku-university"]))
+    page = client.get(
+        reverse("registry:institution_detail", args=["tohoku-university"])
+    )
     assert "Visible partnership" in page.content.decode()
     assert "Draft partnership" not in page.content.decode()
 
 
 def test_a_synthetic_agreement_says_so(client):
     agreement = make_agreement(is_synthetic=True)
-    assert "Synthetic demo record" in client.get(agreement.get_absolute_url()).content.decode()
+    assert (
+        "Synthetic demo record"
+        in client.get(agreement.get_absolute_url()).content.decode()
+    )
 
 
 def test_a_draft_case_study_is_not_found(client):

@@ -1,4 +1,5 @@
-"""load_reference_data: idempotent, keeps curators' edits, loads nothing from a bad file."""
+"""load_reference_data: idempotent, keeps curators' edits, loads nothing from a bad
+file."""
 
 import json
 import shutil
@@ -8,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from registry.models import (
     Agreement,
-    Discipline,
     Classification,
+    Discipline,
     Institution,
     Organization,
     PublicationState,
@@ -36,7 +37,9 @@ def test_a_second_run_changes_nothing(capsys):
 
 
 def test_the_fact_sheet_agreements_are_loaded_and_correctly_classified():
-    nagoya = Agreement.objects.filter(participants__institution__slug="nagoya-university")
+    nagoya = Agreement.objects.filter(
+        participants__institution__slug="nagoya-university"
+    )
     assert nagoya.count() == 6
     us_schools = set(
         Institution.objects.filter(
@@ -120,7 +123,9 @@ def edit_json(path, change):
 
 def test_an_invalid_record_loads_nothing_and_names_the_record(fixture_copy):
     def add_bad_rows(rows):
-        rows.insert(0, {"slug": "new-field", "name": "New field", "name_ja": "", "parent": None})
+        rows.insert(
+            0, {"slug": "new-field", "name": "New field", "name_ja": "", "parent": None}
+        )
 
     edit_json(fixture_copy / "disciplines.json", add_bad_rows)
 
@@ -137,7 +142,9 @@ def test_an_invalid_record_loads_nothing_and_names_the_record(fixture_copy):
     edit_json(fixture_copy / "institutions.json", break_institution)
     with pytest.raises(CommandError) as caught:
         call_command("load_reference_data", directory=fixture_copy)
-    assert str(caught.value).startswith("Nothing was loaded: institution broken-university")
+    assert str(caught.value).startswith(
+        "Nothing was loaded: institution broken-university"
+    )
     assert "is a type of the other country" in str(caught.value)
     assert not Discipline.objects.filter(slug="new-field").exists()
 
@@ -155,7 +162,9 @@ def test_an_unknown_reference_is_reported(fixture_copy):
 def test_a_fixture_agreement_breaking_the_rules_is_refused(fixture_copy):
     def make_unilateral(rows):
         rows[0]["participants"] = [
-            p for p in rows[0]["participants"] if p["institution"] != "nagoya-university"
+            p
+            for p in rows[0]["participants"]
+            if p["institution"] != "nagoya-university"
         ]
         rows[0]["sources"][0]["source_identifier"] = "a-new-one"
 

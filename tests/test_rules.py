@@ -42,7 +42,7 @@ def composition(agreement, *, us=(), jp=(), partners=()):
     )
 
 
-# -- Composition: classification, partners, both countries -----------------------------------
+# -- Composition: classification, partners, both countries -----------------------------
 
 
 def test_a_blank_classification_with_a_partner_is_derived_as_consortium():
@@ -69,7 +69,8 @@ def test_a_consortium_without_a_non_he_partner_is_refused():
     )
     assert errors["partners"] == [
         "A consortium agreement needs at least one non-higher-education partner "
-        "(government, NGO or industry). Add one, or classify the agreement as collaborative."
+        "(government, NGO or industry). Add one, or classify the agreement as "
+        "collaborative."
     ]
 
 
@@ -88,10 +89,12 @@ def test_a_collaborative_agreement_with_partners_is_refused_naming_them():
 
 def test_a_published_agreement_without_a_japanese_participant_is_refused():
     agreement = Agreement(title="t", publication_state=PublicationState.PUBLISHED)
-    errors = errors_of(composition, agreement, us=["harvard-university", "duke-university"])
+    errors = errors_of(
+        composition, agreement, us=["harvard-university", "duke-university"]
+    )
     assert errors["participants"] == [
-        "A published agreement needs at least one Japanese higher-education participant; "
-        "this one has none."
+        "A published agreement needs at least one Japanese higher-education "
+        "participant; this one has none."
     ]
 
 
@@ -102,8 +105,11 @@ def test_a_published_agreement_without_a_us_participant_is_refused():
 
 
 def test_a_japanese_company_with_us_universities_alone_is_refused_as_unilateral():
-    """The fact sheet's own example of what is not counted (Takeda with U.S. institutions)."""
-    agreement = Agreement(title="Takeda and TDI", publication_state=PublicationState.PUBLISHED)
+    """The fact sheet's own example of what is not counted (Takeda with U.S.
+    institutions)."""
+    agreement = Agreement(
+        title="Takeda and TDI", publication_state=PublicationState.PUBLISHED
+    )
     errors = errors_of(
         composition,
         agreement,
@@ -127,8 +133,12 @@ def test_the_same_institution_and_unit_twice_is_refused():
         check_agreement_composition(
             agreement=agreement,
             participants=[
-                ProposedParticipant(institution("harvard-university"), "School of Medicine"),
-                ProposedParticipant(institution("harvard-university"), "School of Medicine"),
+                ProposedParticipant(
+                    institution("harvard-university"), "School of Medicine"
+                ),
+                ProposedParticipant(
+                    institution("harvard-university"), "School of Medicine"
+                ),
                 ProposedParticipant(institution("tohoku-university")),
             ],
             partners=[],
@@ -143,15 +153,19 @@ def test_the_same_institution_through_two_units_is_allowed():
     check_agreement_composition(
         agreement=agreement,
         participants=[
-            ProposedParticipant(institution("harvard-university"), "School of Medicine"),
-            ProposedParticipant(institution("harvard-university"), "School of Public Health"),
+            ProposedParticipant(
+                institution("harvard-university"), "School of Medicine"
+            ),
+            ProposedParticipant(
+                institution("harvard-university"), "School of Public Health"
+            ),
             ProposedParticipant(institution("tohoku-university")),
         ],
         partners=[],
     )
 
 
-# -- Agreement fields ------------------------------------------------------------------------
+# -- Agreement fields ------------------------------------------------------------------
 
 
 def test_an_end_before_the_start_is_refused_with_both_dates_shown():
@@ -195,7 +209,9 @@ def test_a_currency_without_an_amount_is_refused():
 
 
 def test_a_negative_amount_is_refused():
-    agreement = Agreement(title="t", funding_amount=Decimal("-1"), funding_currency="USD")
+    agreement = Agreement(
+        title="t", funding_amount=Decimal("-1"), funding_currency="USD"
+    )
     assert "funding_amount" in errors_of(agreement.full_clean)
 
 
@@ -205,19 +221,25 @@ def test_a_source_retrieved_in_the_future_is_refused():
         data_source=DataSource.objects.get(slug="jsps"),
         retrieved_on=dt.date.today() + dt.timedelta(days=2),
     )
-    assert errors_of(record.full_clean)["retrieved_on"] == ["The retrieval date is in the future."]
+    assert errors_of(record.full_clean)["retrieved_on"] == [
+        "The retrieval date is in the future."
+    ]
 
 
 def test_one_source_identifier_cannot_describe_two_agreements():
     first, second = Agreement.objects.all()[:2]
     source = DataSource.objects.get(slug="usaspending")
-    SourceRecord.objects.create(agreement=first, data_source=source, source_identifier="A-1")
-    duplicate = SourceRecord(agreement=second, data_source=source, source_identifier="A-1")
+    SourceRecord.objects.create(
+        agreement=first, data_source=source, source_identifier="A-1"
+    )
+    duplicate = SourceRecord(
+        agreement=second, data_source=source, source_identifier="A-1"
+    )
     with pytest.raises(ValidationError):
         duplicate.full_clean()
 
 
-# -- Institutions ----------------------------------------------------------------------------
+# -- Institutions ----------------------------------------------------------------------
 
 
 def new_institution(**fields) -> Institution:
@@ -231,9 +253,12 @@ def new_institution(**fields) -> Institution:
 
 
 def test_an_institution_type_of_the_other_country_is_refused():
-    errors = errors_of(new_institution(institution_type=InstitutionType.JP_NATIONAL).full_clean)
+    errors = errors_of(
+        new_institution(institution_type=InstitutionType.JP_NATIONAL).full_clean
+    )
     assert errors["institution_type"] == [
-        "“National (Japan)” is a type of the other country: choose a type for United States."
+        "“National (Japan)” is a type of the other country: choose a type for United "
+        "States."
     ]
 
 
@@ -245,7 +270,9 @@ def test_a_prefecture_for_a_us_institution_is_refused():
 
 def test_a_carnegie_classification_for_a_japanese_institution_is_refused():
     candidate = new_institution(
-        country="JP", institution_type=InstitutionType.JP_PRIVATE, research_classification="r1"
+        country="JP",
+        institution_type=InstitutionType.JP_PRIVATE,
+        research_classification="r1",
     )
     assert errors_of(candidate.full_clean)["research_classification"] == [
         "The Carnegie research classification applies to U.S. institutions only."
@@ -267,9 +294,9 @@ def test_a_system_cannot_become_a_campus_of_its_own_campus():
 
 
 def test_coordinates_come_in_pairs_and_in_range():
-    assert errors_of(new_institution(latitude=Decimal("10")).full_clean)["longitude"] == [
-        "Give both latitude and longitude, or neither."
-    ]
+    assert errors_of(new_institution(latitude=Decimal("10")).full_clean)[
+        "longitude"
+    ] == ["Give both latitude and longitude, or neither."]
     errors = errors_of(
         new_institution(latitude=Decimal("91"), longitude=Decimal("0")).full_clean
     )
@@ -279,7 +306,11 @@ def test_coordinates_come_in_pairs_and_in_range():
 @pytest.mark.parametrize(
     ("scheme", "value", "expected"),
     [
-        (IdentifierScheme.ROR, "https://ror.org/not-a-ror", "nine characters such as 01dq60k83"),
+        (
+            IdentifierScheme.ROR,
+            "https://ror.org/not-a-ror",
+            "nine characters such as 01dq60k83",
+        ),
         (IdentifierScheme.IPEDS, "12345", "six digits such as 166027"),
         (IdentifierScheme.MEXT, "101110100010", "F and twelve digits"),
     ],
@@ -317,13 +348,15 @@ def test_a_mext_code_on_a_us_institution_is_refused():
 def test_one_identifier_cannot_belong_to_two_institutions():
     taken = InstitutionIdentifier.objects.filter(scheme=IdentifierScheme.IPEDS).first()
     copy = InstitutionIdentifier(
-        institution=institution("tohoku-university"), scheme=taken.scheme, value=taken.value
+        institution=institution("tohoku-university"),
+        scheme=taken.scheme,
+        value=taken.value,
     )
     with pytest.raises(ValidationError):
         copy.full_clean()
 
 
-# -- Organizations, programs, vocabularies ---------------------------------------------------
+# -- Organizations, programs, vocabularies ---------------------------------------------
 
 
 def test_an_organization_ror_id_must_be_well_formed():
@@ -334,7 +367,9 @@ def test_an_organization_ror_id_must_be_well_formed():
 
 def test_a_program_cannot_end_before_it_starts():
     program = Program(name="p", slug="p", start_year=2020, end_year=2019)
-    assert errors_of(program.full_clean)["end_year"] == ["A program cannot end before it starts."]
+    assert errors_of(program.full_clean)["end_year"] == [
+        "A program cannot end before it starts."
+    ]
 
 
 def test_disciplines_have_two_levels_only():
@@ -360,10 +395,18 @@ def test_a_prefecture_code_outside_01_to_47_is_refused():
 
 def test_a_data_source_coverage_cannot_end_before_it_starts():
     source = DataSource(name="s", slug="s", coverage_start=2020, coverage_end=2017)
-    assert errors_of(source.full_clean)["coverage_end"] == ["Coverage cannot end before it starts."]
+    assert errors_of(source.full_clean)["coverage_end"] == [
+        "Coverage cannot end before it starts."
+    ]
 
 
 def test_organizations_are_never_institutions():
-    """Domain rule: national laboratories and RIKEN are non-HE partners, not institutions."""
-    assert not Institution.objects.filter(name__icontains="National Laboratory").exists()
-    assert Organization.objects.get(slug="brookhaven-national-laboratory").sector == "national_lab"
+    """Domain rule: national laboratories and RIKEN are non-HE partners, not
+    institutions."""
+    assert not Institution.objects.filter(
+        name__icontains="National Laboratory"
+    ).exists()
+    assert (
+        Organization.objects.get(slug="brookhaven-national-laboratory").sector
+        == "national_lab"
+    )

@@ -1,4 +1,5 @@
-"""Publishing and merging, called directly as the admin, the API and imports call them."""
+"""Publishing and merging, called directly as the admin, the API and imports call
+them."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,12 +22,14 @@ from tests.factories import institution, make_agreement
 pytestmark = pytest.mark.django_db
 
 
-# -- Publication -----------------------------------------------------------------------------
+# -- Publication -----------------------------------------------------------------------
 
 
 def test_an_editor_publishes_a_valid_draft_and_the_history_says_who(editor):
     draft = make_agreement(state=PublicationState.DRAFT)
-    result = publication_move(records=[draft], state=PublicationState.PUBLISHED, user=editor)
+    result = publication_move(
+        records=[draft], state=PublicationState.PUBLISHED, user=editor
+    )
     draft.refresh_from_db()
     assert result.changed == [draft]
     assert draft.publication_state == PublicationState.PUBLISHED
@@ -39,7 +42,9 @@ def test_an_editor_publishes_a_valid_draft_and_the_history_says_who(editor):
 def test_publishing_a_draft_without_a_japanese_participant_is_refused_and_kept(editor):
     draft = make_agreement(jp=(), state=PublicationState.DRAFT)
     history_before = draft.history.count()
-    result = publication_move(records=[draft], state=PublicationState.PUBLISHED, user=editor)
+    result = publication_move(
+        records=[draft], state=PublicationState.PUBLISHED, user=editor
+    )
     draft.refresh_from_db()
     assert result.changed == []
     [(refused, reason)] = result.refused
@@ -52,28 +57,38 @@ def test_publishing_a_draft_without_a_japanese_participant_is_refused_and_kept(e
 
 def test_a_curator_may_not_publish(curator):
     draft = make_agreement(state=PublicationState.DRAFT)
-    with pytest.raises(PermissionDenied, match="may not publish or withdraw agreements"):
-        publication_move(records=[draft], state=PublicationState.PUBLISHED, user=curator)
+    with pytest.raises(
+        PermissionDenied, match="may not publish or withdraw agreements"
+    ):
+        publication_move(
+            records=[draft], state=PublicationState.PUBLISHED, user=curator
+        )
     draft.refresh_from_db()
     assert draft.publication_state == PublicationState.DRAFT
 
 
 def test_a_curator_submits_for_review(curator):
     draft = make_agreement(state=PublicationState.DRAFT)
-    result = publication_move(records=[draft], state=PublicationState.IN_REVIEW, user=curator)
+    result = publication_move(
+        records=[draft], state=PublicationState.IN_REVIEW, user=curator
+    )
     assert result.changed == [draft]
 
 
 def test_a_withdrawn_agreement_cannot_go_straight_back_to_review_twice(editor):
     published = make_agreement()
     publication_move(records=[published], state=PublicationState.WITHDRAWN, user=editor)
-    result = publication_move(records=[published], state=PublicationState.WITHDRAWN, user=editor)
+    result = publication_move(
+        records=[published], state=PublicationState.WITHDRAWN, user=editor
+    )
     assert result.unchanged == [published]
 
 
 def test_a_draft_cannot_be_withdrawn(editor):
     draft = make_agreement(state=PublicationState.DRAFT)
-    result = publication_move(records=[draft], state=PublicationState.WITHDRAWN, user=editor)
+    result = publication_move(
+        records=[draft], state=PublicationState.WITHDRAWN, user=editor
+    )
     [(_record, reason)] = result.refused
     assert reason == "a record in draft cannot be moved to withdrawn."
 
@@ -88,19 +103,26 @@ def test_republishing_keeps_the_first_publication_date(editor):
 
 
 def test_case_studies_follow_the_same_workflow(editor, curator):
-    study = CaseStudy.objects.create(title="Tohoku and disaster response", slug="tohoku")
+    study = CaseStudy.objects.create(
+        title="Tohoku and disaster response", slug="tohoku"
+    )
     with pytest.raises(PermissionDenied, match="case studies"):
-        publication_move(records=[study], state=PublicationState.PUBLISHED, user=curator)
-    result = publication_move(records=[study], state=PublicationState.PUBLISHED, user=editor)
+        publication_move(
+            records=[study], state=PublicationState.PUBLISHED, user=curator
+        )
+    result = publication_move(
+        records=[study], state=PublicationState.PUBLISHED, user=editor
+    )
     assert result.changed == [study]
 
 
-# -- Merging duplicate institutions -----------------------------------------------------------
+# -- Merging duplicate institutions ----------------------------------------------------
 
 
 @pytest.fixture
 def duplicate_of_tohoku():
-    """A second record of Tohoku University, as an import from an old list might create."""
+    """A second record of Tohoku University, as an import from an old list might
+    create."""
     duplicate = Institution.objects.create(
         name="Tohoku Univ.",
         name_ja="東北大",
@@ -127,7 +149,9 @@ def test_merging_moves_everything_to_the_survivor_and_loses_nothing(
     study.institutions.add(duplicate_of_tohoku)
     duplicate_pk = duplicate_of_tohoku.pk
 
-    summary = institutions_merge(survivor=tohoku, duplicates=[duplicate_of_tohoku], user=editor)
+    summary = institutions_merge(
+        survivor=tohoku, duplicates=[duplicate_of_tohoku], user=editor
+    )
 
     assert not Institution.objects.filter(pk=duplicate_pk).exists()
     assert agreement.participants.filter(institution=tohoku).exists()
@@ -154,7 +178,9 @@ def test_merging_combines_two_participations_in_one_agreement_keeping_the_lead(
     agreement.participants.filter(institution=duplicate_of_tohoku).update(
         role=ParticipantRole.LEAD
     )
-    summary = institutions_merge(survivor=tohoku, duplicates=[duplicate_of_tohoku], user=editor)
+    summary = institutions_merge(
+        survivor=tohoku, duplicates=[duplicate_of_tohoku], user=editor
+    )
     rows = AgreementParticipant.objects.filter(agreement=agreement, institution=tohoku)
     assert [row.role for row in rows] == [ParticipantRole.LEAD]
     assert summary.participations_combined == 1
@@ -174,7 +200,10 @@ def test_merging_fills_the_survivors_blank_fields_only(editor, duplicate_of_toho
 
 
 def test_merging_institutions_of_two_countries_is_refused_and_changes_nothing(editor):
-    harvard, tohoku = institution("harvard-university"), institution("tohoku-university")
+    harvard, tohoku = (
+        institution("harvard-university"),
+        institution("tohoku-university"),
+    )
     with pytest.raises(ValidationError, match="different countries"):
         institutions_merge(survivor=tohoku, duplicates=[harvard], user=editor)
     assert Institution.objects.filter(pk=harvard.pk).exists()
@@ -207,8 +236,13 @@ def test_an_earlier_redirect_follows_a_second_merge(editor, duplicate_of_tohoku)
     tohoku = institution("tohoku-university")
     institutions_merge(survivor=duplicate_of_tohoku, duplicates=[tohoku], user=editor)
     third = Institution.objects.create(
-        name="Tohoku Daigaku", slug="tohoku-daigaku", country="JP",
+        name="Tohoku Daigaku",
+        slug="tohoku-daigaku",
+        country="JP",
         institution_type=InstitutionType.JP_NATIONAL,
     )
     institutions_merge(survivor=third, duplicates=[duplicate_of_tohoku], user=editor)
-    assert InstitutionRedirect.objects.get(old_slug="tohoku-university").institution == third
+    assert (
+        InstitutionRedirect.objects.get(old_slug="tohoku-university").institution
+        == third
+    )

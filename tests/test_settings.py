@@ -8,11 +8,23 @@ from tests.reference_lists import REPOSITORY
 
 
 def load_settings(**environment):
-    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
+    }
     env.update(environment)
     return subprocess.run(
-        [sys.executable, "-c", "import usjp_site.settings as s; print(s.DATABASES['default']['ENGINE'])"],
-        cwd=REPOSITORY, env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import usjp_site.settings as s; print(s.DATABASES['default']['ENGINE'])",
+        ],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -29,7 +41,9 @@ def test_it_starts_for_development_on_sqlite():
 
 
 def test_database_url_switches_to_postgresql():
-    result = load_settings(SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@127.0.0.1:5432/db")
+    result = load_settings(
+        SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@127.0.0.1:5432/db"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.postgresql"
 

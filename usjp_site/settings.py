@@ -1,8 +1,8 @@
 """Settings for the U.S.-Japan Research Partnership Registry, read from the environment.
 
 One module for every machine. With nothing set it runs on SQLite for development (set
-``DEBUG=1``, as ``make run`` does); production sets ``SECRET_KEY``, ``ALLOWED_HOSTS`` and
-``DATABASE_URL=postgres://…``.
+``DEBUG=1``, as ``make run`` does); production sets ``SECRET_KEY``, ``ALLOWED_HOSTS``
+and ``DATABASE_URL=postgres://…``.
 """
 
 import os
@@ -47,8 +47,9 @@ DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured(
-        "SECRET_KEY is not set and DEBUG is off: refusing to start with the development "
-        "key. Set SECRET_KEY in the environment, or DEBUG=1 on a development machine."
+        "SECRET_KEY is not set and DEBUG is off: refusing to start with the "
+        "development key. Set SECRET_KEY in the environment, or DEBUG=1 on a "
+        "development machine."
     )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -113,7 +114,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        "NAME": (
+            "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        )
     },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,621 +18,2312 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ActivityType',
+            name="ActivityType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=150, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=150, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=150, unique=True, verbose_name='slug')),
-                ('is_research_evidence', models.BooleanField(default=False, help_text='The fact sheet counts these outputs as evidence that a partnership is institution-level research; the others are tracked alongside.', verbose_name='evidence of institution-level research')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=150, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="name (Japanese)"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(max_length=150, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "is_research_evidence",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The fact sheet counts these outputs as evidence that a partnership is institution-level research; the others are tracked alongside.",
+                        verbose_name="evidence of institution-level research",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'activity type',
-                'verbose_name_plural': 'activity types',
-                'ordering': ['position', 'name'],
+                "verbose_name": "activity type",
+                "verbose_name_plural": "activity types",
+                "ordering": ["position", "name"],
             },
             bases=(registry.models.common.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='DataSource',
+            name="DataSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=200, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('url', models.URLField(blank=True, verbose_name='website')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('coverage_start', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='coverage from (year)')),
-                ('coverage_end', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='coverage to (year)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Japanese)"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(max_length=100, unique=True, verbose_name="slug"),
+                ),
+                ("url", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "coverage_start",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="coverage from (year)"
+                    ),
+                ),
+                (
+                    "coverage_end",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="coverage to (year)"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'data source',
-                'verbose_name_plural': 'data sources',
-                'ordering': ['name'],
+                "verbose_name": "data source",
+                "verbose_name_plural": "data sources",
+                "ordering": ["name"],
             },
             bases=(registry.models.common.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('title', models.CharField(max_length=500, verbose_name='title (English)')),
-                ('title_ja', models.CharField(blank=True, max_length=500, verbose_name='title (Japanese)')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('classification', models.CharField(blank=True, choices=[('collaborative', 'Collaborative'), ('consortium', 'Consortium')], help_text='Collaborative: higher-education institutions only. Consortium: with at least one government, NGO or industry partner. Left blank, it follows from the partners.', max_length=20, verbose_name='classification')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='start')),
-                ('start_precision', models.CharField(choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], default='day', max_length=5, verbose_name='start known to')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end')),
-                ('end_precision', models.CharField(choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], default='day', max_length=5, verbose_name='end known to')),
-                ('funding_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='funding amount')),
-                ('funding_currency', models.CharField(blank=True, choices=[('USD', 'U.S. dollar'), ('JPY', 'Japanese yen')], max_length=3, verbose_name='currency')),
-                ('publication_state', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', max_length=10, verbose_name='publication')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='first published')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, help_text='Generated for demonstrations and benchmarks; not a real agreement.', verbose_name='synthetic demo record')),
-                ('notes', models.TextField(blank=True, help_text='Never shown publicly.', verbose_name='curator notes')),
-                ('activity_types', models.ManyToManyField(blank=True, related_name='agreements', to='registry.activitytype', verbose_name='activities')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='last updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "title",
+                    models.CharField(max_length=500, verbose_name="title (English)"),
+                ),
+                (
+                    "title_ja",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="title (Japanese)"
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("collaborative", "Collaborative"),
+                            ("consortium", "Consortium"),
+                        ],
+                        help_text="Collaborative: higher-education institutions only. Consortium: with at least one government, NGO or industry partner. Left blank, it follows from the partners.",
+                        max_length=20,
+                        verbose_name="classification",
+                    ),
+                ),
+                (
+                    "start_date",
+                    models.DateField(blank=True, null=True, verbose_name="start"),
+                ),
+                (
+                    "start_precision",
+                    models.CharField(
+                        choices=[("year", "Year"), ("month", "Month"), ("day", "Day")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="start known to",
+                    ),
+                ),
+                (
+                    "end_date",
+                    models.DateField(blank=True, null=True, verbose_name="end"),
+                ),
+                (
+                    "end_precision",
+                    models.CharField(
+                        choices=[("year", "Year"), ("month", "Month"), ("day", "Day")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="end known to",
+                    ),
+                ),
+                (
+                    "funding_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="funding amount",
+                    ),
+                ),
+                (
+                    "funding_currency",
+                    models.CharField(
+                        blank=True,
+                        choices=[("USD", "U.S. dollar"), ("JPY", "Japanese yen")],
+                        max_length=3,
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "publication_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="first published"
+                    ),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        help_text="Generated for demonstrations and benchmarks; not a real agreement.",
+                        verbose_name="synthetic demo record",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Never shown publicly.",
+                        verbose_name="curator notes",
+                    ),
+                ),
+                (
+                    "activity_types",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="agreements",
+                        to="registry.activitytype",
+                        verbose_name="activities",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="last updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agreement',
-                'verbose_name_plural': 'agreements',
-                'ordering': ['-start_date', '-pk'],
-                'permissions': [('publish_agreement', 'Can publish and withdraw agreements')],
+                "verbose_name": "agreement",
+                "verbose_name_plural": "agreements",
+                "ordering": ["-start_date", "-pk"],
+                "permissions": [
+                    ("publish_agreement", "Can publish and withdraw agreements")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CaseStudy',
+            name="CaseStudy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('title', models.CharField(max_length=300, verbose_name='title (English)')),
-                ('title_ja', models.CharField(blank=True, max_length=300, verbose_name='title (Japanese)')),
-                ('slug', models.SlugField(max_length=300, unique=True, verbose_name='slug')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('body', models.TextField(blank=True, verbose_name='body (Markdown)')),
-                ('publication_state', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', max_length=10, verbose_name='publication')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='first published')),
-                ('agreements', models.ManyToManyField(blank=True, related_name='case_studies', to='registry.agreement', verbose_name='related agreements')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "title",
+                    models.CharField(max_length=300, verbose_name="title (English)"),
+                ),
+                (
+                    "title_ja",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="title (Japanese)"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(max_length=300, unique=True, verbose_name="slug"),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("body", models.TextField(blank=True, verbose_name="body (Markdown)")),
+                (
+                    "publication_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="first published"
+                    ),
+                ),
+                (
+                    "agreements",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="case_studies",
+                        to="registry.agreement",
+                        verbose_name="related agreements",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case study',
-                'verbose_name_plural': 'case studies',
-                'ordering': ['title'],
-                'permissions': [('publish_casestudy', 'Can publish and withdraw case studies')],
+                "verbose_name": "case study",
+                "verbose_name_plural": "case studies",
+                "ordering": ["title"],
+                "permissions": [
+                    ("publish_casestudy", "Can publish and withdraw case studies")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Discipline',
+            name="Discipline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=150, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=150, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=150, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('parent', models.ForeignKey(blank=True, help_text='Leave blank for a field; choose the field for a subfield.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='subfields', to='registry.discipline', verbose_name='field')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=150, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="name (Japanese)"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(max_length=150, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave blank for a field; choose the field for a subfield.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subfields",
+                        to="registry.discipline",
+                        verbose_name="field",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'discipline',
-                'verbose_name_plural': 'disciplines',
-                'ordering': ['name'],
-            },
-            bases=(registry.models.common.BilingualNameMixin, models.Model),
-        ),
-        migrations.AddField(
-            model_name='agreement',
-            name='disciplines',
-            field=models.ManyToManyField(blank=True, related_name='agreements', to='registry.discipline', verbose_name='disciplines'),
-        ),
-        migrations.CreateModel(
-            name='HistoricalAgreement',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='last updated')),
-                ('title', models.CharField(max_length=500, verbose_name='title (English)')),
-                ('title_ja', models.CharField(blank=True, max_length=500, verbose_name='title (Japanese)')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('classification', models.CharField(blank=True, choices=[('collaborative', 'Collaborative'), ('consortium', 'Consortium')], help_text='Collaborative: higher-education institutions only. Consortium: with at least one government, NGO or industry partner. Left blank, it follows from the partners.', max_length=20, verbose_name='classification')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='start')),
-                ('start_precision', models.CharField(choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], default='day', max_length=5, verbose_name='start known to')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end')),
-                ('end_precision', models.CharField(choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], default='day', max_length=5, verbose_name='end known to')),
-                ('funding_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='funding amount')),
-                ('funding_currency', models.CharField(blank=True, choices=[('USD', 'U.S. dollar'), ('JPY', 'Japanese yen')], max_length=3, verbose_name='currency')),
-                ('publication_state', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', max_length=10, verbose_name='publication')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='first published')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, help_text='Generated for demonstrations and benchmarks; not a real agreement.', verbose_name='synthetic demo record')),
-                ('notes', models.TextField(blank=True, help_text='Never shown publicly.', verbose_name='curator notes')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='last updated by')),
-            ],
-            options={
-                'verbose_name': 'historical agreement',
-                'verbose_name_plural': 'historical agreements',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalAgreement_activity_types',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('activitytype', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.activitytype')),
-                ('agreement', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.agreement')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='registry.historicalagreement')),
-            ],
-            options={
-                'verbose_name': 'HistoricalAgreement_activity_types',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalAgreement_disciplines',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('agreement', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.agreement')),
-                ('discipline', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.discipline')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='registry.historicalagreement')),
-            ],
-            options={
-                'verbose_name': 'HistoricalAgreement_disciplines',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCaseStudy',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='last updated')),
-                ('title', models.CharField(max_length=300, verbose_name='title (English)')),
-                ('title_ja', models.CharField(blank=True, max_length=300, verbose_name='title (Japanese)')),
-                ('slug', models.SlugField(max_length=300, verbose_name='slug')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('body', models.TextField(blank=True, verbose_name='body (Markdown)')),
-                ('publication_state', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', max_length=10, verbose_name='publication')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='first published')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical case study',
-                'verbose_name_plural': 'historical case studies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCaseStudy_agreements',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('agreement', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.agreement')),
-                ('casestudy', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.casestudy')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='registry.historicalcasestudy')),
-            ],
-            options={
-                'verbose_name': 'HistoricalCaseStudy_agreements',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalSourceRecord',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source_identifier', models.CharField(blank=True, help_text="Award number, grant number, or the source's own record ID.", max_length=255, verbose_name='identifier at the source')),
-                ('url', models.URLField(blank=True, max_length=1000, verbose_name='link')),
-                ('retrieved_on', models.DateField(blank=True, null=True, verbose_name='retrieved')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('agreement', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.agreement', verbose_name='agreement')),
-                ('data_source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.datasource', verbose_name='data source')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical source record',
-                'verbose_name_plural': 'historical sources (provenance)',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Institution',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=255, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=255, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=255, unique=True, verbose_name='slug')),
-                ('country', models.CharField(choices=[('US', 'United States'), ('JP', 'Japan')], max_length=2, verbose_name='country')),
-                ('institution_type', models.CharField(choices=[('jp_national', 'National (Japan)'), ('jp_public', 'Public (Japan)'), ('jp_private', 'Private (Japan)'), ('jp_inter_university', 'Inter-university research institute'), ('us_public', 'Public (U.S.)'), ('us_private_nonprofit', 'Private non-profit (U.S.)'), ('us_private_for_profit', 'Private for-profit (U.S.)')], max_length=32, verbose_name='type')),
-                ('city', models.CharField(blank=True, max_length=120, verbose_name='city')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('research_classification', models.CharField(blank=True, choices=[('r1', 'R1: very high research activity'), ('r2', 'R2: high research activity'), ('d_pu', 'Doctoral/professional'), ('masters', "Master's"), ('baccalaureate', 'Baccalaureate'), ('associate', "Associate's"), ('special_focus', 'Special focus'), ('tribal', 'Tribal college')], help_text='Carnegie Classification 2021 (U.S. institutions).', max_length=20, verbose_name='research classification')),
-                ('enrollment_band', models.CharField(blank=True, choices=[('under_1000', 'Under 1,000 students'), ('1000_4999', '1,000–4,999 students'), ('5000_9999', '5,000–9,999 students'), ('10000_19999', '10,000–19,999 students'), ('20000_plus', '20,000 students or more')], max_length=20, verbose_name='enrollment')),
-                ('notes', models.TextField(blank=True, help_text='Never shown publicly.', verbose_name='curator notes')),
-                ('parent', models.ForeignKey(blank=True, help_text='The system a campus belongs to, e.g. University of California → UC Irvine.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='campuses', to='registry.institution', verbose_name='parent system')),
-            ],
-            options={
-                'verbose_name': 'institution',
-                'verbose_name_plural': 'institutions',
-                'ordering': ['name'],
-            },
-            bases=(registry.models.common.BilingualNameMixin, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCaseStudy_institutions',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('casestudy', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.casestudy')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='registry.historicalcasestudy')),
-                ('institution', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution')),
-            ],
-            options={
-                'verbose_name': 'HistoricalCaseStudy_institutions',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalAgreementParticipant',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(choices=[('lead', 'Lead'), ('partner', 'Partner'), ('member', 'Member')], default='partner', max_length=10, verbose_name='role')),
-                ('unit', models.CharField(blank=True, help_text='School, faculty or institute taking part, e.g. School of Medicine.', max_length=255, verbose_name='unit')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('agreement', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.agreement', verbose_name='agreement')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='institution')),
-            ],
-            options={
-                'verbose_name': 'historical participant',
-                'verbose_name_plural': 'historical participants (higher education)',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.AddField(
-            model_name='casestudy',
-            name='institutions',
-            field=models.ManyToManyField(blank=True, related_name='case_studies', to='registry.institution', verbose_name='related institutions'),
-        ),
-        migrations.CreateModel(
-            name='InstitutionRedirect',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_slug', models.SlugField(max_length=255, unique=True, verbose_name='old slug')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='redirects', to='registry.institution', verbose_name='now')),
-            ],
-            options={
-                'verbose_name': "merged institution's old address",
-                'verbose_name_plural': "merged institutions' old addresses",
-            },
-        ),
-        migrations.CreateModel(
-            name='Organization',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=255, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=255, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=255, unique=True, verbose_name='slug')),
-                ('sector', models.CharField(choices=[('government', 'Government agency'), ('national_lab', 'National laboratory or research institute'), ('industry', 'Industry'), ('ngo', 'NGO or foundation'), ('intergovernmental', 'Intergovernmental body')], max_length=20, verbose_name='sector')),
-                ('country', models.CharField(blank=True, choices=[('US', 'United States'), ('JP', 'Japan')], help_text='Blank for an international or third-country body.', max_length=2, verbose_name='country')),
-                ('ror_id', models.CharField(blank=True, max_length=9, validators=[registry.models.institutions.validate_ror_id], verbose_name='ROR ID')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('notes', models.TextField(blank=True, help_text='Never shown publicly.', verbose_name='curator notes')),
-                ('counterparts', models.ManyToManyField(blank=True, help_text="The other country's joint-research funding counterpart (fact sheet, Table 1).", to='registry.organization', verbose_name='bilateral counterparts')),
-                ('parent', models.ForeignKey(blank=True, help_text='E.g. Brookhaven National Laboratory → Department of Energy.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='registry.organization', verbose_name='parent organization')),
-            ],
-            options={
-                'verbose_name': 'organization',
-                'verbose_name_plural': 'organizations',
-                'ordering': ['name'],
-            },
-            bases=(registry.models.common.BilingualNameMixin, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalOrganization',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='last updated')),
-                ('name', models.CharField(max_length=255, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=255, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=255, verbose_name='slug')),
-                ('sector', models.CharField(choices=[('government', 'Government agency'), ('national_lab', 'National laboratory or research institute'), ('industry', 'Industry'), ('ngo', 'NGO or foundation'), ('intergovernmental', 'Intergovernmental body')], max_length=20, verbose_name='sector')),
-                ('country', models.CharField(blank=True, choices=[('US', 'United States'), ('JP', 'Japan')], help_text='Blank for an international or third-country body.', max_length=2, verbose_name='country')),
-                ('ror_id', models.CharField(blank=True, max_length=9, validators=[registry.models.institutions.validate_ror_id], verbose_name='ROR ID')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('notes', models.TextField(blank=True, help_text='Never shown publicly.', verbose_name='curator notes')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, help_text='E.g. Brookhaven National Laboratory → Department of Energy.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.organization', verbose_name='parent organization')),
-            ],
-            options={
-                'verbose_name': 'historical organization',
-                'verbose_name_plural': 'historical organizations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalAgreementPartner',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(choices=[('funder', 'Funder'), ('sponsor', 'Sponsor'), ('industry_partner', 'Industry partner'), ('host_facility', 'Host facility'), ('partner', 'Partner')], default='partner', max_length=20, verbose_name='role')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('agreement', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.agreement', verbose_name='agreement')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.organization', verbose_name='organization')),
-            ],
-            options={
-                'verbose_name': 'historical non-HE partner',
-                'verbose_name_plural': 'historical non-HE partners (government, NGO, industry)',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='AgreementPartner',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('funder', 'Funder'), ('sponsor', 'Sponsor'), ('industry_partner', 'Industry partner'), ('host_facility', 'Host facility'), ('partner', 'Partner')], default='partner', max_length=20, verbose_name='role')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='partners', to='registry.agreement', verbose_name='agreement')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnerships', to='registry.organization', verbose_name='organization')),
-            ],
-            options={
-                'verbose_name': 'non-HE partner',
-                'verbose_name_plural': 'non-HE partners (government, NGO, industry)',
-            },
-        ),
-        migrations.CreateModel(
-            name='OrganizationAlias',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ja', 'Japanese'), ('ja-Latn', 'Japanese (romanized)')], max_length=8, verbose_name='language')),
-                ('kind', models.CharField(choices=[('acronym', 'Acronym'), ('abbreviation', 'Abbreviation'), ('former_name', 'Former name'), ('alternative', 'Alternative name'), ('romanization', 'Romanization')], max_length=20, verbose_name='kind')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='registry.organization', verbose_name='organization')),
-            ],
-            options={
-                'verbose_name': 'organization alias',
-                'verbose_name_plural': 'organization aliases',
-                'ordering': ['kind', 'name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Program',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=255, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=255, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=255, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('start_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='since (year)')),
-                ('end_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='until (year)')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('organizations', models.ManyToManyField(blank=True, related_name='programs', to='registry.organization', verbose_name='sponsoring organizations')),
-                ('research_areas', models.ManyToManyField(blank=True, related_name='programs', to='registry.discipline', verbose_name='research areas')),
-            ],
-            options={
-                'verbose_name': 'program',
-                'verbose_name_plural': 'programs',
-                'ordering': ['name'],
+                "verbose_name": "discipline",
+                "verbose_name_plural": "disciplines",
+                "ordering": ["name"],
             },
             bases=(registry.models.common.BilingualNameMixin, models.Model),
         ),
         migrations.AddField(
-            model_name='historicalagreement',
-            name='program',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.program', verbose_name='program'),
-        ),
-        migrations.AddField(
-            model_name='agreement',
-            name='program',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agreements', to='registry.program', verbose_name='program'),
-        ),
-        migrations.CreateModel(
-            name='Region',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(choices=[('US', 'United States'), ('JP', 'Japan')], max_length=2, verbose_name='country')),
-                ('code', models.CharField(help_text='USPS code (CA) or JIS prefecture code (04).', max_length=2, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=100, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=100, verbose_name='slug')),
-            ],
-            options={
-                'verbose_name': 'state or prefecture',
-                'verbose_name_plural': 'states and prefectures',
-                'ordering': ['country', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('country', 'code'), name='region_unique_code'), models.UniqueConstraint(fields=('country', 'slug'), name='region_unique_slug')],
-            },
-            bases=(registry.models.common.BilingualNameMixin, models.Model),
-        ),
-        migrations.AddField(
-            model_name='institution',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='institutions', to='registry.region', verbose_name='state or prefecture'),
+            model_name="agreement",
+            name="disciplines",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="agreements",
+                to="registry.discipline",
+                verbose_name="disciplines",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalInstitution',
+            name="HistoricalAgreement",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='last updated')),
-                ('name', models.CharField(max_length=255, verbose_name='name (English)')),
-                ('name_ja', models.CharField(blank=True, max_length=255, verbose_name='name (Japanese)')),
-                ('slug', models.SlugField(max_length=255, verbose_name='slug')),
-                ('country', models.CharField(choices=[('US', 'United States'), ('JP', 'Japan')], max_length=2, verbose_name='country')),
-                ('institution_type', models.CharField(choices=[('jp_national', 'National (Japan)'), ('jp_public', 'Public (Japan)'), ('jp_private', 'Private (Japan)'), ('jp_inter_university', 'Inter-university research institute'), ('us_public', 'Public (U.S.)'), ('us_private_nonprofit', 'Private non-profit (U.S.)'), ('us_private_for_profit', 'Private for-profit (U.S.)')], max_length=32, verbose_name='type')),
-                ('city', models.CharField(blank=True, max_length=120, verbose_name='city')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('research_classification', models.CharField(blank=True, choices=[('r1', 'R1: very high research activity'), ('r2', 'R2: high research activity'), ('d_pu', 'Doctoral/professional'), ('masters', "Master's"), ('baccalaureate', 'Baccalaureate'), ('associate', "Associate's"), ('special_focus', 'Special focus'), ('tribal', 'Tribal college')], help_text='Carnegie Classification 2021 (U.S. institutions).', max_length=20, verbose_name='research classification')),
-                ('enrollment_band', models.CharField(blank=True, choices=[('under_1000', 'Under 1,000 students'), ('1000_4999', '1,000–4,999 students'), ('5000_9999', '5,000–9,999 students'), ('10000_19999', '10,000–19,999 students'), ('20000_plus', '20,000 students or more')], max_length=20, verbose_name='enrollment')),
-                ('notes', models.TextField(blank=True, help_text='Never shown publicly.', verbose_name='curator notes')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, help_text='The system a campus belongs to, e.g. University of California → UC Irvine.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='parent system')),
-                ('region', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.region', verbose_name='state or prefecture')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="created"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="last updated"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(max_length=500, verbose_name="title (English)"),
+                ),
+                (
+                    "title_ja",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="title (Japanese)"
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("collaborative", "Collaborative"),
+                            ("consortium", "Consortium"),
+                        ],
+                        help_text="Collaborative: higher-education institutions only. Consortium: with at least one government, NGO or industry partner. Left blank, it follows from the partners.",
+                        max_length=20,
+                        verbose_name="classification",
+                    ),
+                ),
+                (
+                    "start_date",
+                    models.DateField(blank=True, null=True, verbose_name="start"),
+                ),
+                (
+                    "start_precision",
+                    models.CharField(
+                        choices=[("year", "Year"), ("month", "Month"), ("day", "Day")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="start known to",
+                    ),
+                ),
+                (
+                    "end_date",
+                    models.DateField(blank=True, null=True, verbose_name="end"),
+                ),
+                (
+                    "end_precision",
+                    models.CharField(
+                        choices=[("year", "Year"), ("month", "Month"), ("day", "Day")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="end known to",
+                    ),
+                ),
+                (
+                    "funding_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="funding amount",
+                    ),
+                ),
+                (
+                    "funding_currency",
+                    models.CharField(
+                        blank=True,
+                        choices=[("USD", "U.S. dollar"), ("JPY", "Japanese yen")],
+                        max_length=3,
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "publication_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="first published"
+                    ),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        help_text="Generated for demonstrations and benchmarks; not a real agreement.",
+                        verbose_name="synthetic demo record",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Never shown publicly.",
+                        verbose_name="curator notes",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="last updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical institution',
-                'verbose_name_plural': 'historical institutions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical agreement",
+                "verbose_name_plural": "historical agreements",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='SourceRecord',
+            name="HistoricalAgreement_activity_types",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_identifier', models.CharField(blank=True, help_text="Award number, grant number, or the source's own record ID.", max_length=255, verbose_name='identifier at the source')),
-                ('url', models.URLField(blank=True, max_length=1000, verbose_name='link')),
-                ('retrieved_on', models.DateField(blank=True, null=True, verbose_name='retrieved')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='registry.agreement', verbose_name='agreement')),
-                ('data_source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='registry.datasource', verbose_name='data source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "activitytype",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.activitytype",
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.agreement",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="registry.historicalagreement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source record',
-                'verbose_name_plural': 'sources (provenance)',
+                "verbose_name": "HistoricalAgreement_activity_types",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAgreement_disciplines",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.agreement",
+                    ),
+                ),
+                (
+                    "discipline",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.discipline",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="registry.historicalagreement",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalAgreement_disciplines",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalCaseStudy",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="created"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="last updated"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(max_length=300, verbose_name="title (English)"),
+                ),
+                (
+                    "title_ja",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="title (Japanese)"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=300, verbose_name="slug")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("body", models.TextField(blank=True, verbose_name="body (Markdown)")),
+                (
+                    "publication_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="first published"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical case study",
+                "verbose_name_plural": "historical case studies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalCaseStudy_agreements",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.agreement",
+                    ),
+                ),
+                (
+                    "casestudy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.casestudy",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="registry.historicalcasestudy",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalCaseStudy_agreements",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalSourceRecord",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source_identifier",
+                    models.CharField(
+                        blank=True,
+                        help_text="Award number, grant number, or the source's own record ID.",
+                        max_length=255,
+                        verbose_name="identifier at the source",
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(blank=True, max_length=1000, verbose_name="link"),
+                ),
+                (
+                    "retrieved_on",
+                    models.DateField(blank=True, null=True, verbose_name="retrieved"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.agreement",
+                        verbose_name="agreement",
+                    ),
+                ),
+                (
+                    "data_source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.datasource",
+                        verbose_name="data source",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical source record",
+                "verbose_name_plural": "historical sources (provenance)",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Institution",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=255, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="name (Japanese)"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(max_length=255, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        choices=[("US", "United States"), ("JP", "Japan")],
+                        max_length=2,
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "institution_type",
+                    models.CharField(
+                        choices=[
+                            ("jp_national", "National (Japan)"),
+                            ("jp_public", "Public (Japan)"),
+                            ("jp_private", "Private (Japan)"),
+                            (
+                                "jp_inter_university",
+                                "Inter-university research institute",
+                            ),
+                            ("us_public", "Public (U.S.)"),
+                            ("us_private_nonprofit", "Private non-profit (U.S.)"),
+                            ("us_private_for_profit", "Private for-profit (U.S.)"),
+                        ],
+                        max_length=32,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "city",
+                    models.CharField(blank=True, max_length=120, verbose_name="city"),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-90),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-180),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="longitude",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "research_classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("r1", "R1: very high research activity"),
+                            ("r2", "R2: high research activity"),
+                            ("d_pu", "Doctoral/professional"),
+                            ("masters", "Master's"),
+                            ("baccalaureate", "Baccalaureate"),
+                            ("associate", "Associate's"),
+                            ("special_focus", "Special focus"),
+                            ("tribal", "Tribal college"),
+                        ],
+                        help_text="Carnegie Classification 2021 (U.S. institutions).",
+                        max_length=20,
+                        verbose_name="research classification",
+                    ),
+                ),
+                (
+                    "enrollment_band",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("under_1000", "Under 1,000 students"),
+                            ("1000_4999", "1,000–4,999 students"),
+                            ("5000_9999", "5,000–9,999 students"),
+                            ("10000_19999", "10,000–19,999 students"),
+                            ("20000_plus", "20,000 students or more"),
+                        ],
+                        max_length=20,
+                        verbose_name="enrollment",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Never shown publicly.",
+                        verbose_name="curator notes",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The system a campus belongs to, e.g. University of California → UC Irvine.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="campuses",
+                        to="registry.institution",
+                        verbose_name="parent system",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "institution",
+                "verbose_name_plural": "institutions",
+                "ordering": ["name"],
+            },
+            bases=(registry.models.common.BilingualNameMixin, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalCaseStudy_institutions",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "casestudy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.casestudy",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="registry.historicalcasestudy",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.institution",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalCaseStudy_institutions",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAgreementParticipant",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead"),
+                            ("partner", "Partner"),
+                            ("member", "Member"),
+                        ],
+                        default="partner",
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True,
+                        help_text="School, faculty or institute taking part, e.g. School of Medicine.",
+                        max_length=255,
+                        verbose_name="unit",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.agreement",
+                        verbose_name="agreement",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical participant",
+                "verbose_name_plural": "historical participants (higher education)",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.AddField(
+            model_name="casestudy",
+            name="institutions",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="case_studies",
+                to="registry.institution",
+                verbose_name="related institutions",
+            ),
+        ),
+        migrations.CreateModel(
+            name="InstitutionRedirect",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "old_slug",
+                    models.SlugField(
+                        max_length=255, unique=True, verbose_name="old slug"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="redirects",
+                        to="registry.institution",
+                        verbose_name="now",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "merged institution's old address",
+                "verbose_name_plural": "merged institutions' old addresses",
             },
         ),
         migrations.CreateModel(
-            name='AgreementParticipant',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('lead', 'Lead'), ('partner', 'Partner'), ('member', 'Member')], default='partner', max_length=10, verbose_name='role')),
-                ('unit', models.CharField(blank=True, help_text='School, faculty or institute taking part, e.g. School of Medicine.', max_length=255, verbose_name='unit')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='registry.agreement', verbose_name='agreement')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='registry.institution', verbose_name='institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=255, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="name (Japanese)"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(max_length=255, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "sector",
+                    models.CharField(
+                        choices=[
+                            ("government", "Government agency"),
+                            (
+                                "national_lab",
+                                "National laboratory or research institute",
+                            ),
+                            ("industry", "Industry"),
+                            ("ngo", "NGO or foundation"),
+                            ("intergovernmental", "Intergovernmental body"),
+                        ],
+                        max_length=20,
+                        verbose_name="sector",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True,
+                        choices=[("US", "United States"), ("JP", "Japan")],
+                        help_text="Blank for an international or third-country body.",
+                        max_length=2,
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "ror_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=9,
+                        validators=[registry.models.institutions.validate_ror_id],
+                        verbose_name="ROR ID",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Never shown publicly.",
+                        verbose_name="curator notes",
+                    ),
+                ),
+                (
+                    "counterparts",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The other country's joint-research funding counterpart (fact sheet, Table 1).",
+                        to="registry.organization",
+                        verbose_name="bilateral counterparts",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="E.g. Brookhaven National Laboratory → Department of Energy.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="registry.organization",
+                        verbose_name="parent organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'participant',
-                'verbose_name_plural': 'participants (higher education)',
-                'indexes': [models.Index(fields=['institution', 'agreement'], name='registry_ag_institu_780113_idx')],
-                'constraints': [models.UniqueConstraint(fields=('agreement', 'institution', 'unit'), name='participant_unique')],
+                "verbose_name": "organization",
+                "verbose_name_plural": "organizations",
+                "ordering": ["name"],
+            },
+            bases=(registry.models.common.BilingualNameMixin, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalOrganization",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="created"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="last updated"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=255, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="name (Japanese)"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=255, verbose_name="slug")),
+                (
+                    "sector",
+                    models.CharField(
+                        choices=[
+                            ("government", "Government agency"),
+                            (
+                                "national_lab",
+                                "National laboratory or research institute",
+                            ),
+                            ("industry", "Industry"),
+                            ("ngo", "NGO or foundation"),
+                            ("intergovernmental", "Intergovernmental body"),
+                        ],
+                        max_length=20,
+                        verbose_name="sector",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True,
+                        choices=[("US", "United States"), ("JP", "Japan")],
+                        help_text="Blank for an international or third-country body.",
+                        max_length=2,
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "ror_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=9,
+                        validators=[registry.models.institutions.validate_ror_id],
+                        verbose_name="ROR ID",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Never shown publicly.",
+                        verbose_name="curator notes",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="E.g. Brookhaven National Laboratory → Department of Energy.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.organization",
+                        verbose_name="parent organization",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical organization",
+                "verbose_name_plural": "historical organizations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAgreementPartner",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("funder", "Funder"),
+                            ("sponsor", "Sponsor"),
+                            ("industry_partner", "Industry partner"),
+                            ("host_facility", "Host facility"),
+                            ("partner", "Partner"),
+                        ],
+                        default="partner",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.agreement",
+                        verbose_name="agreement",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical non-HE partner",
+                "verbose_name_plural": "historical non-HE partners (government, NGO, industry)",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="AgreementPartner",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("funder", "Funder"),
+                            ("sponsor", "Sponsor"),
+                            ("industry_partner", "Industry partner"),
+                            ("host_facility", "Host facility"),
+                            ("partner", "Partner"),
+                        ],
+                        default="partner",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="partners",
+                        to="registry.agreement",
+                        verbose_name="agreement",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnerships",
+                        to="registry.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "non-HE partner",
+                "verbose_name_plural": "non-HE partners (government, NGO, industry)",
             },
         ),
         migrations.CreateModel(
-            name='InstitutionAlias',
+            name="OrganizationAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ja', 'Japanese'), ('ja-Latn', 'Japanese (romanized)')], max_length=8, verbose_name='language')),
-                ('kind', models.CharField(choices=[('acronym', 'Acronym'), ('abbreviation', 'Abbreviation'), ('former_name', 'Former name'), ('alternative', 'Alternative name'), ('romanization', 'Romanization')], max_length=20, verbose_name='kind')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='registry.institution', verbose_name='institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("ja", "Japanese"),
+                            ("ja-Latn", "Japanese (romanized)"),
+                        ],
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("acronym", "Acronym"),
+                            ("abbreviation", "Abbreviation"),
+                            ("former_name", "Former name"),
+                            ("alternative", "Alternative name"),
+                            ("romanization", "Romanization"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="registry.organization",
+                        verbose_name="organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'institution alias',
-                'verbose_name_plural': 'institution aliases',
-                'ordering': ['kind', 'name'],
-                'indexes': [models.Index(fields=['name'], name='registry_in_name_5ed4ce_idx')],
-                'constraints': [models.UniqueConstraint(fields=('institution', 'name'), name='institution_alias_unique_name')],
+                "verbose_name": "organization alias",
+                "verbose_name_plural": "organization aliases",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='InstitutionIdentifier',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scheme', models.CharField(choices=[('ror', 'ROR ID'), ('ipeds', 'IPEDS UNITID'), ('mext', 'MEXT school code')], max_length=10, verbose_name='scheme')),
-                ('value', models.CharField(max_length=40, verbose_name='identifier')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='registry.institution', verbose_name='institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=255, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="name (Japanese)"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(max_length=255, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "start_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="since (year)"
+                    ),
+                ),
+                (
+                    "end_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="until (year)"
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "organizations",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="programs",
+                        to="registry.organization",
+                        verbose_name="sponsoring organizations",
+                    ),
+                ),
+                (
+                    "research_areas",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="programs",
+                        to="registry.discipline",
+                        verbose_name="research areas",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'external identifier',
-                'verbose_name_plural': 'external identifiers',
-                'ordering': ['scheme', 'value'],
-                'constraints': [models.UniqueConstraint(fields=('scheme', 'value'), name='identifier_unique_value')],
+                "verbose_name": "program",
+                "verbose_name_plural": "programs",
+                "ordering": ["name"],
+            },
+            bases=(registry.models.common.BilingualNameMixin, models.Model),
+        ),
+        migrations.AddField(
+            model_name="historicalagreement",
+            name="program",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.program",
+                verbose_name="program",
+            ),
+        ),
+        migrations.AddField(
+            model_name="agreement",
+            name="program",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="agreements",
+                to="registry.program",
+                verbose_name="program",
+            ),
+        ),
+        migrations.CreateModel(
+            name="Region",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        choices=[("US", "United States"), ("JP", "Japan")],
+                        max_length=2,
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="USPS code (CA) or JIS prefecture code (04).",
+                        max_length=2,
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=100, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="name (Japanese)"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, verbose_name="slug")),
+            ],
+            options={
+                "verbose_name": "state or prefecture",
+                "verbose_name_plural": "states and prefectures",
+                "ordering": ["country", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("country", "code"), name="region_unique_code"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("country", "slug"), name="region_unique_slug"
+                    ),
+                ],
+            },
+            bases=(registry.models.common.BilingualNameMixin, models.Model),
+        ),
+        migrations.AddField(
+            model_name="institution",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="institutions",
+                to="registry.region",
+                verbose_name="state or prefecture",
+            ),
+        ),
+        migrations.CreateModel(
+            name="HistoricalInstitution",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="created"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="last updated"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(max_length=255, verbose_name="name (English)"),
+                ),
+                (
+                    "name_ja",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="name (Japanese)"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=255, verbose_name="slug")),
+                (
+                    "country",
+                    models.CharField(
+                        choices=[("US", "United States"), ("JP", "Japan")],
+                        max_length=2,
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "institution_type",
+                    models.CharField(
+                        choices=[
+                            ("jp_national", "National (Japan)"),
+                            ("jp_public", "Public (Japan)"),
+                            ("jp_private", "Private (Japan)"),
+                            (
+                                "jp_inter_university",
+                                "Inter-university research institute",
+                            ),
+                            ("us_public", "Public (U.S.)"),
+                            ("us_private_nonprofit", "Private non-profit (U.S.)"),
+                            ("us_private_for_profit", "Private for-profit (U.S.)"),
+                        ],
+                        max_length=32,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "city",
+                    models.CharField(blank=True, max_length=120, verbose_name="city"),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-90),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-180),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="longitude",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "research_classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("r1", "R1: very high research activity"),
+                            ("r2", "R2: high research activity"),
+                            ("d_pu", "Doctoral/professional"),
+                            ("masters", "Master's"),
+                            ("baccalaureate", "Baccalaureate"),
+                            ("associate", "Associate's"),
+                            ("special_focus", "Special focus"),
+                            ("tribal", "Tribal college"),
+                        ],
+                        help_text="Carnegie Classification 2021 (U.S. institutions).",
+                        max_length=20,
+                        verbose_name="research classification",
+                    ),
+                ),
+                (
+                    "enrollment_band",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("under_1000", "Under 1,000 students"),
+                            ("1000_4999", "1,000–4,999 students"),
+                            ("5000_9999", "5,000–9,999 students"),
+                            ("10000_19999", "10,000–19,999 students"),
+                            ("20000_plus", "20,000 students or more"),
+                        ],
+                        max_length=20,
+                        verbose_name="enrollment",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Never shown publicly.",
+                        verbose_name="curator notes",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The system a campus belongs to, e.g. University of California → UC Irvine.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.institution",
+                        verbose_name="parent system",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.region",
+                        verbose_name="state or prefecture",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical institution",
+                "verbose_name_plural": "historical institutions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="SourceRecord",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "source_identifier",
+                    models.CharField(
+                        blank=True,
+                        help_text="Award number, grant number, or the source's own record ID.",
+                        max_length=255,
+                        verbose_name="identifier at the source",
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(blank=True, max_length=1000, verbose_name="link"),
+                ),
+                (
+                    "retrieved_on",
+                    models.DateField(blank=True, null=True, verbose_name="retrieved"),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="registry.agreement",
+                        verbose_name="agreement",
+                    ),
+                ),
+                (
+                    "data_source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="registry.datasource",
+                        verbose_name="data source",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "source record",
+                "verbose_name_plural": "sources (provenance)",
+            },
+        ),
+        migrations.CreateModel(
+            name="AgreementParticipant",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead"),
+                            ("partner", "Partner"),
+                            ("member", "Member"),
+                        ],
+                        default="partner",
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True,
+                        help_text="School, faculty or institute taking part, e.g. School of Medicine.",
+                        max_length=255,
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="registry.agreement",
+                        verbose_name="agreement",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participations",
+                        to="registry.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "participant",
+                "verbose_name_plural": "participants (higher education)",
+                "indexes": [
+                    models.Index(
+                        fields=["institution", "agreement"],
+                        name="registry_ag_institu_780113_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agreement", "institution", "unit"),
+                        name="participant_unique",
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="InstitutionAlias",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("ja", "Japanese"),
+                            ("ja-Latn", "Japanese (romanized)"),
+                        ],
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("acronym", "Acronym"),
+                            ("abbreviation", "Abbreviation"),
+                            ("former_name", "Former name"),
+                            ("alternative", "Alternative name"),
+                            ("romanization", "Romanization"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="registry.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "institution alias",
+                "verbose_name_plural": "institution aliases",
+                "ordering": ["kind", "name"],
+                "indexes": [
+                    models.Index(fields=["name"], name="registry_in_name_5ed4ce_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("institution", "name"),
+                        name="institution_alias_unique_name",
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="InstitutionIdentifier",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.CharField(
+                        choices=[
+                            ("ror", "ROR ID"),
+                            ("ipeds", "IPEDS UNITID"),
+                            ("mext", "MEXT school code"),
+                        ],
+                        max_length=10,
+                        verbose_name="scheme",
+                    ),
+                ),
+                ("value", models.CharField(max_length=40, verbose_name="identifier")),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identifiers",
+                        to="registry.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "external identifier",
+                "verbose_name_plural": "external identifiers",
+                "ordering": ["scheme", "value"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scheme", "value"), name="identifier_unique_value"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.UniqueConstraint(condition=models.Q(('ror_id', ''), _negated=True), fields=('ror_id',), name='organization_unique_ror'),
+            model_name="organization",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ror_id", ""), _negated=True),
+                fields=("ror_id",),
+                name="organization_unique_ror",
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreementpartner',
-            index=models.Index(fields=['organization', 'agreement'], name='registry_ag_organiz_773e00_idx'),
+            model_name="agreementpartner",
+            index=models.Index(
+                fields=["organization", "agreement"],
+                name="registry_ag_organiz_773e00_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreementpartner',
-            constraint=models.UniqueConstraint(fields=('agreement', 'organization', 'role'), name='partner_unique'),
+            model_name="agreementpartner",
+            constraint=models.UniqueConstraint(
+                fields=("agreement", "organization", "role"), name="partner_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organizationalias',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='organization_alias_unique_name'),
+            model_name="organizationalias",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "name"), name="organization_alias_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(fields=['start_date'], name='registry_ag_start_d_e5685a_idx'),
+            model_name="agreement",
+            index=models.Index(
+                fields=["start_date"], name="registry_ag_start_d_e5685a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(fields=['end_date'], name='registry_ag_end_dat_3eec1a_idx'),
+            model_name="agreement",
+            index=models.Index(
+                fields=["end_date"], name="registry_ag_end_dat_3eec1a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(fields=['classification'], name='registry_ag_classif_822464_idx'),
+            model_name="agreement",
+            index=models.Index(
+                fields=["classification"], name="registry_ag_classif_822464_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='institution',
-            index=models.Index(fields=['country', 'institution_type'], name='registry_in_country_abc4a7_idx'),
+            model_name="institution",
+            index=models.Index(
+                fields=["country", "institution_type"],
+                name="registry_in_country_abc4a7_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sourcerecord',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_identifier', ''), _negated=True), fields=('data_source', 'source_identifier'), name='source_record_unique_identifier'),
+            model_name="sourcerecord",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_identifier", ""), _negated=True),
+                fields=("data_source", "source_identifier"),
+                name="source_record_unique_identifier",
+            ),
         ),
     ]

@@ -1,4 +1,5 @@
-"""Agreements: the formalized, institution-level research partnerships the study counts."""
+"""Agreements: the formalized, institution-level research partnerships the study
+counts."""
 
 import datetime as dt
 import re
@@ -25,7 +26,8 @@ def format_public_id(pk: int) -> str:
 
 
 def parse_public_id(text: str) -> int | None:
-    """The primary key behind a public ID such as USJP-000042, or None if it is not one."""
+    """The primary key behind a public ID such as USJP-000042, or None if it is not
+    one."""
     match = PUBLIC_ID.match((text or "").strip())
     return int(match.group(1)) if match else None
 
@@ -139,8 +141,8 @@ class AgreementQuerySet(PublishableQuerySet):
 class Agreement(TimeStampedModel):
     """A formalized research partnership between U.S. and Japanese higher education.
 
-    Its public ID (USJP-000042) is derived from the primary key: stable, unique, free of races
-    and cheap to assign in bulk.
+    Its public ID (USJP-000042) is derived from the primary key: stable, unique, free of
+    races and cheap to assign in bulk.
     """
 
     title = models.CharField(_("title (English)"), max_length=500)
@@ -152,8 +154,9 @@ class Agreement(TimeStampedModel):
         choices=Classification.choices,
         blank=True,
         help_text=_(
-            "Collaborative: higher-education institutions only. Consortium: with at least one "
-            "government, NGO or industry partner. Left blank, it follows from the partners."
+            "Collaborative: higher-education institutions only. Consortium: with at "
+            "least one government, NGO or industry partner. Left blank, it follows "
+            "from the partners."
         ),
     )
     program = models.ForeignKey(
@@ -290,7 +293,8 @@ class Agreement(TimeStampedModel):
 
     def clean(self):
         errors = {}
-        # A partial date stands for its whole period: the start its first day, the end its last.
+        # A partial date stands for its whole period: the start its first day, the end
+        # its last.
         if self.start_date:
             self.start_date = period_bounds(self.start_date, self.start_precision)[0]
         if self.end_date:
@@ -313,7 +317,8 @@ class Agreement(TimeStampedModel):
 
 
 class AgreementParticipant(models.Model):
-    """A higher-education institution taking part, optionally through one of its units."""
+    """A higher-education institution taking part, optionally through one of its
+    units."""
 
     agreement = models.ForeignKey(
         Agreement,
@@ -361,7 +366,8 @@ class AgreementParticipant(models.Model):
 
 
 class AgreementPartner(models.Model):
-    """A non-higher-education actor in a consortium: funder, sponsor, industry partner…"""
+    """A non-higher-education actor in a consortium: funder, sponsor, industry
+    partner…"""
 
     agreement = models.ForeignKey(
         Agreement,
@@ -399,7 +405,8 @@ class AgreementPartner(models.Model):
 
 
 class SourceRecord(models.Model):
-    """Where the registry learned of an agreement: its provenance, one row per source."""
+    """Where the registry learned of an agreement: its provenance, one row per
+    source."""
 
     agreement = models.ForeignKey(
         Agreement,

@@ -26,8 +26,8 @@ def validate_ror_id(value: str) -> None:
     if not ROR_ID.match(value):
         raise ValidationError(
             _(
-                "“%(value)s” is not a ROR ID: nine characters such as 01dq60k83, without "
-                "https://ror.org/."
+                "“%(value)s” is not a ROR ID: nine characters such as 01dq60k83, "
+                "without https://ror.org/."
             ),
             params={"value": value},
         )
@@ -55,7 +55,8 @@ class InstitutionType(models.TextChoices):
 
 
 class ResearchClassification(models.TextChoices):
-    """Carnegie Classification 2021, basic, grouped as the study reads it (U.S. only)."""
+    """Carnegie Classification 2021, basic, grouped as the study reads it (U.S.
+    only)."""
 
     R1 = "r1", _("R1: very high research activity")
     R2 = "r2", _("R2: high research activity")
@@ -96,9 +97,10 @@ class InstitutionQuerySet(models.QuerySet):
 class Institution(BilingualNameMixin, TimeStampedModel):
     """A higher-education institution or campus of either country.
 
-    Japan's inter-university research institutes count (they belong to the Japanese university
-    system); U.S. national laboratories do not, even when a university operates them: those are
-    Organizations. A school or faculty is not an institution: it is the unit of a participation.
+    Japan's inter-university research institutes count (they belong to the Japanese
+    university system); U.S. national laboratories do not, even when a university
+    operates them: those are Organizations. A school or faculty is not an institution:
+    it is the unit of a participation.
     """
 
     name = models.CharField(_("name (English)"), max_length=255)
@@ -176,14 +178,18 @@ class Institution(BilingualNameMixin, TimeStampedModel):
 
     def clean(self):
         errors = {}
-        if self.institution_type and self.country:
-            if InstitutionType.country_of(self.institution_type) != self.country:
-                errors["institution_type"] = _(
-                    "“%(type)s” is a type of the other country: choose a type for %(country)s."
-                ) % {
-                    "type": self.get_institution_type_display(),
-                    "country": self.get_country_display(),
-                }
+        if (
+            self.institution_type
+            and self.country
+            and InstitutionType.country_of(self.institution_type) != self.country
+        ):
+            errors["institution_type"] = _(
+                "“%(type)s” is a type of the other country: choose a type for "
+                "%(country)s."
+            ) % {
+                "type": self.get_institution_type_display(),
+                "country": self.get_country_display(),
+            }
         if self.region_id and self.country and self.region.country != self.country:
             errors["region"] = _(
                 "%(region)s is not in %(country)s: a U.S. institution has a state, a "
@@ -191,7 +197,8 @@ class Institution(BilingualNameMixin, TimeStampedModel):
             ) % {"region": self.region, "country": self.get_country_display()}
         if self.research_classification and self.country == Country.JP:
             errors["research_classification"] = _(
-                "The Carnegie research classification applies to U.S. institutions only."
+                "The Carnegie research classification applies to U.S. institutions "
+                "only."
             )
         if self.parent_id:
             if self.pk and self.parent_id == self.pk:
@@ -202,8 +209,8 @@ class Institution(BilingualNameMixin, TimeStampedModel):
                 )
             elif self.pk and self._is_ancestor_of_parent():
                 errors["parent"] = _(
-                    "%(parent)s is already one of this institution's campuses: that would "
-                    "make a loop."
+                    "%(parent)s is already one of this institution's campuses: that "
+                    "would make a loop."
                 ) % {"parent": self.parent}
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = _(
@@ -223,7 +230,8 @@ class Institution(BilingualNameMixin, TimeStampedModel):
 
 
 class InstitutionAlias(models.Model):
-    """Another name people write for an institution: abbreviation, acronym, former name…"""
+    """Another name people write for an institution: abbreviation, acronym, former
+    name…"""
 
     institution = models.ForeignKey(
         Institution,
@@ -368,7 +376,8 @@ class Sector(models.TextChoices):
 
 
 class Organization(BilingualNameMixin, TimeStampedModel):
-    """A non-higher-education actor: agency, national laboratory, company, foundation…"""
+    """A non-higher-education actor: agency, national laboratory, company,
+    foundation…"""
 
     name = models.CharField(_("name (English)"), max_length=255)
     name_ja = models.CharField(_("name (Japanese)"), max_length=255, blank=True)
@@ -396,7 +405,8 @@ class Organization(BilingualNameMixin, TimeStampedModel):
         blank=True,
         symmetrical=True,
         help_text=_(
-            "The other country's joint-research funding counterpart (fact sheet, Table 1)."
+            "The other country's joint-research funding counterpart "
+            "(fact sheet, Table 1)."
         ),
     )
     ror_id = models.CharField(
@@ -465,7 +475,8 @@ class OrganizationAlias(models.Model):
 
 
 class Program(BilingualNameMixin, TimeStampedModel):
-    """A government or inter-governmental program under which agreements are made (e.g. CMSP)."""
+    """A government or inter-governmental program under which agreements are made (e.g.
+    CMSP)."""
 
     name = models.CharField(_("name (English)"), max_length=255)
     name_ja = models.CharField(_("name (Japanese)"), max_length=255, blank=True)

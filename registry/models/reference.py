@@ -1,4 +1,5 @@
-"""Small controlled vocabularies: regions, disciplines, activity types and data sources."""
+"""Small controlled vocabularies: regions, disciplines, activity types and data
+sources."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,7 +9,8 @@ from .common import BilingualNameMixin, Country, TimeStampedModel
 
 
 class Region(BilingualNameMixin, models.Model):
-    """A U.S. state or territory (USPS code) or a Japanese prefecture (JIS X 0401 code)."""
+    """A U.S. state or territory (USPS code) or a Japanese prefecture (JIS X 0401
+    code)."""
 
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     code = models.CharField(
@@ -102,7 +104,8 @@ class Discipline(BilingualNameMixin, TimeStampedModel):
 
 
 class ActivityType(BilingualNameMixin, TimeStampedModel):
-    """What a partnership does: the study's evidence of research, and activities tracked alongside."""
+    """What a partnership does: the study's evidence of research, and activities tracked
+    alongside."""
 
     name = models.CharField(_("name (English)"), max_length=150)
     name_ja = models.CharField(_("name (Japanese)"), max_length=150, blank=True)
@@ -128,7 +131,8 @@ class ActivityType(BilingualNameMixin, TimeStampedModel):
 
 
 class DataSource(BilingualNameMixin, TimeStampedModel):
-    """Where records come from (USAspending.gov, JSPS, Nature Index…): the provenance of each."""
+    """Where records come from (USAspending.gov, JSPS, Nature Index…): the provenance of
+    each."""
 
     name = models.CharField(_("name (English)"), max_length=200)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)

@@ -15,8 +15,9 @@ class Command(BaseCommand):
         groups = ensure_roles()
         if not settings.DEBUG:
             raise CommandError(
-                "Roles are ready, but a demo login with a known password is for development "
-                "only (DEBUG=1). Create real accounts with createsuperuser or in the admin."
+                "Roles are ready, but a demo login with a known password is for "
+                "development only (DEBUG=1). Create real accounts with createsuperuser "
+                "or in the admin."
             )
         user, _created = get_user_model().objects.get_or_create(
             username=USERNAME, defaults={"is_staff": True}

@@ -11,9 +11,10 @@ from registry.reference_data import (
 
 class Command(BaseCommand):
     help = (
-        "Load the factual reference data in fixtures/ (taxonomies, sources, agencies, programs, "
-        "institutions, the fact sheet's agreements). Safe to run again: it changes nothing "
-        "that is already there, and keeps curators' edits unless --overwrite."
+        "Load the factual reference data in fixtures/ (taxonomies, sources, agencies, "
+        "programs, institutions, the fact sheet's agreements). Safe to run again: it "
+        "changes nothing that is already there, and keeps curators' edits unless "
+        "--overwrite."
     )
 
     def add_arguments(self, parser):

@@ -7,8 +7,9 @@ from registry.demo import DemoDataError, seed_demo_agreements
 
 class Command(BaseCommand):
     help = (
-        "Replace the synthetic demo agreements with N new ones generated from SEED over the "
-        "real institutions. Real records are never touched; synthetic ones are labelled."
+        "Replace the synthetic demo agreements with N new ones generated from SEED "
+        "over the real institutions. Real records are never touched; synthetic ones "
+        "are labelled."
     )
 
     def add_arguments(self, parser):
@@ -23,7 +24,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {done:,} / {agreements:,}")
 
         try:
-            report = seed_demo_agreements(count=agreements, seed=seed, progress=progress)
+            report = seed_demo_agreements(
+                count=agreements, seed=seed, progress=progress
+            )
         except DemoDataError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
