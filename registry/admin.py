@@ -5,10 +5,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +39,13 @@ from .models import (
     parse_public_id,
 )
 from .rules import ProposedParticipant, check_agreement_composition
-from .services import institutions_merge, publication_move
+from .services import (
+    allowed_states,
+    institutions_merge,
+    publication_move,
+    publish_permission,
+    stamp_publication,
+)
 
 # --------------------------------------------------------------------------------------
 # Publication workflow, shared by agreements and case studies
@@ -106,13 +112,44 @@ PUBLICATION_ACTIONS = [
 ]
 
 
-class RegistryStyles:
+class RegistryAdminDefaults:
+    # A website typed without a scheme is https (Django 6's default too).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     class Media:
         css = {"all": ["registry/admin.css"]}
 
 
-class PublishedOnSiteMixin:
-    """Link to the public page only where there is one: published records."""
+class PublicationWorkflowMixin:
+    """The publication workflow in the change form, as in the bulk actions.
+
+    The state field offers only the moves the workflow allows this user from the
+    record's current state (a curator proposes, an editor publishes and withdraws);
+    where there is none it is read-only. The first publication is dated. The public
+    page is linked only where there is one.
+    """
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("publication_state")
+        if field is not None:
+            allowed = allowed_states(record=obj or self.model(), user=request.user)
+            field.choices = [choice for choice in field.choices if choice[0] in allowed]
+            if not request.user.has_perm(publish_permission(self.model)):
+                field.help_text = _("Publishing and withdrawing are for editors.")
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and allowed_states(record=obj, user=request.user) == [
+            obj.publication_state
+        ]:
+            fields.append("publication_state")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        stamp_publication(obj)
+        super().save_model(request, obj, form, change)
 
     def view_on_site(self, obj):
         if obj.publication_state == PublicationState.PUBLISHED:
@@ -135,6 +172,24 @@ class StatusListFilter(admin.SimpleListFilter):
         if self.value() in Status.values:
             return queryset.with_status_in([self.value()])
         return queryset
+
+
+class DisciplineListFilter(admin.RelatedFieldListFilter):
+    """Subfields read "Field › Subfield": their fields come in the same query."""
+
+    def field_choices(self, field, request, model_admin):
+        disciplines = Discipline.objects.select_related("parent")
+        return [
+            (discipline.pk, str(discipline))
+            for discipline in sorted(
+                disciplines,
+                key=lambda d: (
+                    d.parent.name if d.parent else d.name,
+                    d.parent_id or 0,
+                    d.name,
+                ),
+            )
+        ]
 
 
 class CompositionCheck:
@@ -202,7 +257,7 @@ class PartnerFormSet(CompositionCheckedFormSet):
     composition_key = "partners"
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(RegistryAdminDefaults, admin.TabularInline):
     model = AgreementParticipant
     formset = ParticipantFormSet
     autocomplete_fields = ["institution"]
@@ -213,7 +268,7 @@ class ParticipantInline(admin.TabularInline):
     )
 
 
-class PartnerInline(admin.TabularInline):
+class PartnerInline(RegistryAdminDefaults, admin.TabularInline):
     model = AgreementPartner
     formset = PartnerFormSet
     autocomplete_fields = ["organization"]
@@ -223,7 +278,7 @@ class PartnerInline(admin.TabularInline):
     )
 
 
-class SourceRecordInline(admin.TabularInline):
+class SourceRecordInline(RegistryAdminDefaults, admin.TabularInline):
     model = SourceRecord
     autocomplete_fields = ["data_source"]
     extra = 0
@@ -270,7 +325,9 @@ class AgreementAdminForm(forms.ModelForm):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(RegistryStyles, PublishedOnSiteMixin, SimpleHistoryAdmin):
+class AgreementAdmin(
+    RegistryAdminDefaults, PublicationWorkflowMixin, SimpleHistoryAdmin
+):
     form = AgreementAdminForm
     list_display = [
         "public_id_column",
@@ -291,7 +348,7 @@ class AgreementAdmin(RegistryStyles, PublishedOnSiteMixin, SimpleHistoryAdmin):
         StatusListFilter,
         "is_synthetic",
         "program",
-        "disciplines",
+        ("disciplines", DisciplineListFilter),
         "activity_types",
         ("sources__data_source", admin.RelatedFieldListFilter),
     ]
@@ -364,34 +421,6 @@ class AgreementAdmin(RegistryStyles, PublishedOnSiteMixin, SimpleHistoryAdmin):
             return queryset.filter(pk=pk), False
         return super().get_search_results(request, queryset, search_term)
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        # A curator proposes, an editor publishes: without the permission, a published
-        # or withdrawn agreement keeps its state, and other states offer only draft and
-        # review.
-        if (
-            obj is not None
-            and obj.publication_state
-            in {PublicationState.PUBLISHED, PublicationState.WITHDRAWN}
-            and not request.user.has_perm("registry.publish_agreement")
-        ):
-            fields.append("publication_state")
-        return fields
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        if "publication_state" in form.base_fields and not request.user.has_perm(
-            "registry.publish_agreement"
-        ):
-            field = form.base_fields["publication_state"]
-            field.choices = [
-                choice
-                for choice in field.choices
-                if choice[0] in {PublicationState.DRAFT, PublicationState.IN_REVIEW}
-            ]
-            field.help_text = _("Publishing and withdrawing are for editors.")
-        return form
-
     def _create_formsets(self, request, obj, change):
         # Django validates each inline on its own; the composition rules span two of
         # them.
@@ -408,11 +437,6 @@ class AgreementAdmin(RegistryStyles, PublishedOnSiteMixin, SimpleHistoryAdmin):
         if not change:
             obj.created_by = request.user
         obj.updated_by = request.user
-        if (
-            obj.publication_state == PublicationState.PUBLISHED
-            and obj.published_at is None
-        ):
-            obj.published_at = timezone.now()
         super().save_model(request, obj, form, change)
 
     @admin.display(description=_("public ID"), ordering="pk")
@@ -444,12 +468,12 @@ class AgreementAdmin(RegistryStyles, PublishedOnSiteMixin, SimpleHistoryAdmin):
 # Institutions
 
 
-class InstitutionAliasInline(admin.TabularInline):
+class InstitutionAliasInline(RegistryAdminDefaults, admin.TabularInline):
     model = InstitutionAlias
     extra = 0
 
 
-class InstitutionIdentifierInline(admin.TabularInline):
+class InstitutionIdentifierInline(RegistryAdminDefaults, admin.TabularInline):
     model = InstitutionIdentifier
     extra = 0
 
@@ -490,7 +514,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(RegistryStyles, SimpleHistoryAdmin):
+class InstitutionAdmin(RegistryAdminDefaults, SimpleHistoryAdmin):
     list_display = [
         "name",
         "name_ja",
@@ -650,7 +674,7 @@ class InstitutionAdmin(RegistryStyles, SimpleHistoryAdmin):
 
 
 @admin.register(InstitutionRedirect)
-class InstitutionRedirectAdmin(admin.ModelAdmin):
+class InstitutionRedirectAdmin(RegistryAdminDefaults, admin.ModelAdmin):
     list_display = ["old_slug", "institution", "created_at"]
     search_fields = ["old_slug", "institution__name"]
     list_select_related = ["institution"]
@@ -661,13 +685,13 @@ class InstitutionRedirectAdmin(admin.ModelAdmin):
 # Organizations and programs
 
 
-class OrganizationAliasInline(admin.TabularInline):
+class OrganizationAliasInline(RegistryAdminDefaults, admin.TabularInline):
     model = OrganizationAlias
     extra = 0
 
 
 @admin.register(Organization)
-class OrganizationAdmin(RegistryStyles, SimpleHistoryAdmin):
+class OrganizationAdmin(RegistryAdminDefaults, SimpleHistoryAdmin):
     list_display = [
         "name",
         "name_ja",
@@ -708,7 +732,7 @@ class OrganizationAdmin(RegistryStyles, SimpleHistoryAdmin):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(RegistryAdminDefaults, admin.ModelAdmin):
     list_display = ["name", "name_ja", "start_year", "end_year", "agreement_count"]
     search_fields = ["name", "name_ja", "slug"]
     autocomplete_fields = ["organizations", "research_areas"]
@@ -744,17 +768,22 @@ class DisciplineLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(Discipline)
-class DisciplineAdmin(admin.ModelAdmin):
+class DisciplineAdmin(RegistryAdminDefaults, admin.ModelAdmin):
     list_display = ["name", "name_ja", "parent", "slug"]
     list_filter = [DisciplineLevelFilter, ("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
     search_fields = ["name", "name_ja", "slug", "parent__name"]
+
+    def get_queryset(self, request):
+        # Autocomplete shows "Field › Subfield" for each result.
+        return super().get_queryset(request).select_related("parent")
+
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(ActivityType)
-class ActivityTypeAdmin(admin.ModelAdmin):
+class ActivityTypeAdmin(RegistryAdminDefaults, admin.ModelAdmin):
     list_display = ["name", "name_ja", "is_research_evidence", "position"]
     list_filter = ["is_research_evidence"]
     list_editable = ["position"]
@@ -763,7 +792,7 @@ class ActivityTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataSource)
-class DataSourceAdmin(admin.ModelAdmin):
+class DataSourceAdmin(RegistryAdminDefaults, admin.ModelAdmin):
     list_display = ["name", "name_ja", "coverage_start", "coverage_end", "website_link"]
     search_fields = ["name", "name_ja", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -778,14 +807,16 @@ class DataSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(RegistryAdminDefaults, admin.ModelAdmin):
     list_display = ["name", "name_ja", "code", "country"]
     list_filter = ["country"]
     search_fields = ["name", "name_ja", "code", "slug"]
 
 
 @admin.register(CaseStudy)
-class CaseStudyAdmin(RegistryStyles, PublishedOnSiteMixin, SimpleHistoryAdmin):
+class CaseStudyAdmin(
+    RegistryAdminDefaults, PublicationWorkflowMixin, SimpleHistoryAdmin
+):
     list_display = ["title", "publication_state", "published_at", "updated_at"]
     list_filter = ["publication_state"]
     search_fields = ["title", "title_ja", "summary", "body"]

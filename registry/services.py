@@ -43,6 +43,35 @@ TRANSITIONS: dict[str, set[str]] = {
 NEEDS_PUBLISH_PERMISSION = {PublicationState.PUBLISHED, PublicationState.WITHDRAWN}
 
 
+def publish_permission(model) -> str:
+    return f"{model._meta.app_label}.publish_{model._meta.model_name}"
+
+
+def allowed_states(*, record, user) -> list[str]:
+    """The states ``user`` may give ``record``: its own, and each move the workflow
+    allows from it."""
+    current = record.publication_state
+    may_publish = user.has_perm(publish_permission(type(record)))
+    return [
+        state
+        for state in PublicationState.values
+        if state == current
+        or (
+            current in TRANSITIONS[state]
+            and (may_publish or state not in NEEDS_PUBLISH_PERMISSION)
+        )
+    ]
+
+
+def stamp_publication(record) -> None:
+    """The first publication date is set once and kept through later withdrawals."""
+    if (
+        record.publication_state == PublicationState.PUBLISHED
+        and not record.published_at
+    ):
+        record.published_at = timezone.now()
+
+
 @dataclass
 class TransitionResult:
     changed: list = field(default_factory=list)
@@ -69,8 +98,9 @@ def publication_move(
     if not records:
         return result
     model = type(records[0])
-    permission = f"{model._meta.app_label}.publish_{model._meta.model_name}"
-    if state in NEEDS_PUBLISH_PERMISSION and not user.has_perm(permission):
+    if state in NEEDS_PUBLISH_PERMISSION and not user.has_perm(
+        publish_permission(model)
+    ):
         raise PermissionDenied(
             _("You may not publish or withdraw %(things)s.")
             % {"things": model._meta.verbose_name_plural}
@@ -98,8 +128,7 @@ def publication_move(
             with transaction.atomic():
                 if check is not None:
                     check(record)
-                if state == PublicationState.PUBLISHED and record.published_at is None:
-                    record.published_at = timezone.now()
+                stamp_publication(record)
                 if hasattr(record, "updated_by"):
                     record.updated_by = user
                 record._history_user = user
@@ -188,6 +217,7 @@ def institutions_merge(
         ancestor = ancestor.parent
 
     summary = MergeSummary(survivor=survivor)
+    merged_pks = {duplicate.pk for duplicate in duplicates}
     with transaction.atomic():
         known_names = {survivor.name, survivor.name_ja} | set(
             survivor.aliases.values_list("name", flat=True)
@@ -235,6 +265,9 @@ def institutions_merge(
                     duplicate, field_name
                 ):
                     setattr(survivor, field_name, getattr(duplicate, field_name))
+            if survivor.parent_id in merged_pks | {survivor.pk}:
+                # The duplicate's system is itself merged away (or is the survivor).
+                survivor.parent = None
             if duplicate.notes:
                 survivor.notes = "\n\n".join(
                     filter(
@@ -252,8 +285,6 @@ def institutions_merge(
                 "pk": survivor.pk,
             }
             duplicate.delete()
-        if survivor.parent_id and survivor.parent_id == survivor.pk:
-            survivor.parent = None
         survivor._history_user = user
         survivor._change_reason = _("Merged in: %(names)s") % {
             "names": "; ".join(summary.merged)
