@@ -39,6 +39,7 @@ from .models import (
     parse_public_id,
 )
 from .rules import ProposedParticipant, check_agreement_composition
+from .search import agreements_of, refresh_agreement_index
 from .services import (
     allowed_states,
     institutions_merge,
@@ -118,6 +119,23 @@ class RegistryAdminDefaults:
 
     class Media:
         css = {"all": ["registry/admin.css"]}
+
+
+class ReindexMixin:
+    """After a save, the agreements this record's names and facets reach are
+    reindexed."""
+
+    reindex_by = ""  # an argument of search.agreements_of; blank: the agreement itself
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record = form.instance
+        ids = (
+            agreements_of(**{self.reindex_by: [record]})
+            if self.reindex_by
+            else [record.pk]
+        )
+        refresh_agreement_index(agreement_ids=ids)
 
 
 class PublicationWorkflowMixin:
@@ -326,7 +344,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 @admin.register(Agreement)
 class AgreementAdmin(
-    RegistryAdminDefaults, PublicationWorkflowMixin, SimpleHistoryAdmin
+    ReindexMixin, RegistryAdminDefaults, PublicationWorkflowMixin, SimpleHistoryAdmin
 ):
     form = AgreementAdminForm
     list_display = [
@@ -514,7 +532,8 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(RegistryAdminDefaults, SimpleHistoryAdmin):
+class InstitutionAdmin(ReindexMixin, RegistryAdminDefaults, SimpleHistoryAdmin):
+    reindex_by = "institutions"
     list_display = [
         "name",
         "name_ja",
@@ -691,7 +710,8 @@ class OrganizationAliasInline(RegistryAdminDefaults, admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(RegistryAdminDefaults, SimpleHistoryAdmin):
+class OrganizationAdmin(ReindexMixin, RegistryAdminDefaults, SimpleHistoryAdmin):
+    reindex_by = "organizations"
     list_display = [
         "name",
         "name_ja",
@@ -732,7 +752,8 @@ class OrganizationAdmin(RegistryAdminDefaults, SimpleHistoryAdmin):
 
 
 @admin.register(Program)
-class ProgramAdmin(RegistryAdminDefaults, admin.ModelAdmin):
+class ProgramAdmin(ReindexMixin, RegistryAdminDefaults, admin.ModelAdmin):
+    reindex_by = "programs"
     list_display = ["name", "name_ja", "start_year", "end_year", "agreement_count"]
     search_fields = ["name", "name_ja", "slug"]
     autocomplete_fields = ["organizations", "research_areas"]
@@ -768,7 +789,8 @@ class DisciplineLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(Discipline)
-class DisciplineAdmin(RegistryAdminDefaults, admin.ModelAdmin):
+class DisciplineAdmin(ReindexMixin, RegistryAdminDefaults, admin.ModelAdmin):
+    reindex_by = "disciplines"
     list_display = ["name", "name_ja", "parent", "slug"]
     list_filter = [DisciplineLevelFilter, ("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]

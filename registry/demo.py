@@ -19,6 +19,7 @@ from .dates import DatePrecision, period_bounds
 from .models import (
     ActivityType,
     Agreement,
+    AgreementFacet,
     AgreementParticipant,
     AgreementPartner,
     CaseStudy,
@@ -38,6 +39,7 @@ from .models import (
     Sector,
     SourceRecord,
 )
+from .search import AgreementIndexer
 
 SYNTHETIC_SOURCE_SLUG = "synthetic-demo"
 BATCH_SIZE = 2000
@@ -100,6 +102,7 @@ def delete_synthetic_agreements() -> int:
     """
     synthetic = Agreement.objects.filter(is_synthetic=True)
     related = [
+        AgreementFacet,
         AgreementParticipant,
         AgreementPartner,
         SourceRecord,
@@ -140,6 +143,7 @@ def seed_demo_agreements(
 
     with transaction.atomic():
         deleted = delete_synthetic_agreements()
+        indexer = AgreementIndexer()
         created = 0
         while created < count:
             size = min(BATCH_SIZE, count - created)
@@ -165,6 +169,7 @@ def seed_demo_agreements(
                 [plan.agreement for plan in plans]
             )
             _bulk_create_rows(plans, agreements, source)
+            indexer.index(agreement.pk for agreement in agreements)
             created += size
             if progress:
                 progress(created)

@@ -38,6 +38,7 @@ from .models import (
     SourceRecord,
 )
 from .rules import ProposedParticipant, check_agreement_composition
+from .search import agreements_of, refresh_agreement_index
 
 DEFAULT_DIRECTORY = Path(settings.BASE_DIR) / "fixtures"
 CHANGE_REASON = "Reference data (fixtures/)"
@@ -91,6 +92,8 @@ class _Loader:
     def __init__(self, *, directory, overwrite, user):
         self.directory, self.overwrite, self.user = directory, overwrite, user
         self.report = LoadReport()
+        # Records whose names changed: the agreements they appear in are reindexed.
+        self.touched = defaultdict(set)
 
     def read(self, name):
         path = self.directory / name
@@ -110,6 +113,14 @@ class _Loader:
         self.load_programs()
         self.load_institutions()
         self.load_agreements()
+        changed = agreements_of(
+            institutions=self.touched[Institution],
+            organizations=self.touched[Organization],
+            programs=self.touched[Program],
+            disciplines=self.touched[Discipline],
+        )
+        if changed | self.touched[Agreement]:
+            refresh_agreement_index(agreement_ids=changed | self.touched[Agreement])
 
     # -- generic upsert ----------------------------------------------------------------
 
@@ -122,6 +133,7 @@ class _Loader:
         if instance is None:
             instance = model(**lookup, **values)
             self.save(instance, label)
+            self.touched[model].add(instance.pk)
             report.created += 1
             return instance
         changed, kept = False, False
@@ -136,6 +148,7 @@ class _Loader:
                 kept = True
         if changed:
             self.save(instance, label)
+            self.touched[model].add(instance.pk)
             report.updated += 1
         else:
             report.unchanged += 1
@@ -420,6 +433,7 @@ class _Loader:
                     url=record.get("url", ""),
                     retrieved_on=record.get("retrieved_on"),
                 )
+            self.touched[Agreement].add(agreement.pk)
             agreement.disciplines.set(
                 self._lookup(disciplines, row.get("disciplines", []), label)
             )
@@ -454,6 +468,7 @@ class _Loader:
             if alias["name"] in present:
                 report.unchanged += 1
                 continue
+            self.touched[type(owner)].add(owner.pk)
             alias_model.objects.create(
                 **{owner_field: owner},
                 name=alias["name"],

@@ -24,6 +24,7 @@ from .models import (
     PublicationState,
 )
 from .rules import check_saved_agreement
+from .search import agreements_of, refresh_agreement_index
 
 # Which states each move may start from. Publishing re-checks every rule on the saved
 # record.
@@ -290,6 +291,7 @@ def institutions_merge(
             "names": "; ".join(summary.merged)
         }
         survivor.save()
+        refresh_agreement_index(agreement_ids=agreements_of(institutions=[survivor]))
     return summary
 
 

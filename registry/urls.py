@@ -5,15 +5,20 @@ from . import views
 app_name = "registry"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("agreements/", views.AgreementListView.as_view(), name="agreement_list"),
     path(
         "agreements/<str:public_id>/",
         views.AgreementDetailView.as_view(),
         name="agreement_detail",
     ),
+    path("institutions/", views.InstitutionListView.as_view(), name="institution_list"),
     path(
         "institutions/<slug:slug>/",
         views.InstitutionDetailView.as_view(),
         name="institution_detail",
+    ),
+    path(
+        "organizations/", views.OrganizationListView.as_view(), name="organization_list"
     ),
     path(
         "organizations/<slug:slug>/",

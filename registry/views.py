@@ -1,22 +1,50 @@
-"""Public pages. Only published agreements and case studies are ever shown."""
+"""Public pages. Only published agreements and case studies are ever shown or counted."""
 
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
+from .exports import FORMATS, export_response
+from .facets import agreement_facets, dimension_counts
+from .filtersets import (
+    AgreementFilterSet,
+    InstitutionFilterSet,
+    OrganizationFilterSet,
+    Sort,
+    institutions_with_agreement_counts,
+)
 from .models import (
     Agreement,
     CaseStudy,
+    Country,
+    Dimension,
+    Discipline,
     Institution,
     InstitutionRedirect,
     Organization,
     Program,
-    PublicationState,
     parse_public_id,
 )
+from .pagination import PER_PAGE_CHOICES, paginate
+from .search import in_facet
 
-PUBLISHED = Q(publication_state=PublicationState.PUBLISHED)
+TOP = 10
+
+
+def filter_notices(filterset) -> list[str]:
+    """Each unreadable filter value as a sentence; the rest of the search still applies."""
+    notices = []
+    for name, errors in filterset.errors.items():
+        label = filterset.filters[name].label if name in filterset.filters else name
+        for error in errors:
+            notices.append(
+                _("%(filter)s: %(error)s This filter was left out.")
+                % {"filter": label, "error": error}
+            )
+    return notices
 
 
 class HomeView(TemplateView):
@@ -33,6 +61,68 @@ class HomeView(TemplateView):
         )
 
 
+class AgreementListView(TemplateView):
+    """The search page; with ``export=csv|xlsx|json`` the same search as a file."""
+
+    template_name = "registry/agreement_list.html"
+
+    def get(self, request, *args, **kwargs):
+        filterset = AgreementFilterSet(
+            request.GET, queryset=Agreement.objects.published()
+        )
+        fmt = request.GET.get("export")
+        if fmt is not None:
+            return self.export(filterset, fmt)
+        return super().get(request, *args, filterset=filterset, **kwargs)
+
+    def export(self, filterset, fmt):
+        if fmt not in FORMATS:
+            return HttpResponse(
+                _("Unknown export format “%(format)s”: use csv, xlsx or json.")
+                % {"format": fmt},
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        if not filterset.is_valid():
+            return HttpResponse(
+                "\n".join(filter_notices(filterset)).replace(
+                    _("This filter was left out."), ""
+                ),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        query = {
+            key: values
+            for key, values in self.request.GET.lists()
+            if key not in {"export", "page", "per_page"}
+        }
+        return export_response(
+            queryset=filterset.ordered(filterset.qs),
+            fmt=fmt,
+            query=query,
+            request=self.request,
+        )
+
+    def get_context_data(self, *, filterset, **kwargs):
+        results = filterset.ordered(filterset.qs).for_list()
+        paged = paginate(self.request, results)
+        return super().get_context_data(
+            filterset=filterset,
+            page=paged.page,
+            per_page=paged.per_page,
+            per_page_choices=PER_PAGE_CHOICES,
+            notices=filter_notices(filterset) + paged.notices,
+            facets=agreement_facets(filterset, Agreement.objects.published()),
+            sort_choices=Sort.CHOICES,
+            sort=filterset.sort_key,
+            searching=bool(filterset.form.cleaned_data.get("q", "").strip())
+            if filterset.is_valid()
+            else bool(self.request.GET.get("q", "").strip()),
+            export_formats=FORMATS,
+            **kwargs,
+        )
+
+
 class AgreementDetailView(DetailView):
     template_name = "registry/agreement_detail.html"
     context_object_name = "agreement"
@@ -42,6 +132,56 @@ class AgreementDetailView(DetailView):
         if pk is None:
             raise Http404
         return get_object_or_404(Agreement.objects.published().for_detail(), pk=pk)
+
+    def get_context_data(self, **kwargs):
+        agreement = self.object
+        participants = list(agreement.participants.all())
+        institution_ids = [p.institution_id for p in participants]
+        related = (
+            Agreement.objects.published()
+            .filter(
+                in_facet(Dimension.US_INSTITUTION, institution_ids)
+                | in_facet(Dimension.JP_INSTITUTION, institution_ids)
+            )
+            .exclude(pk=agreement.pk)
+            .order_by("-start_date", "-pk")[:5]
+        )
+        return super().get_context_data(
+            us_participants=[
+                p for p in participants if p.institution.country == Country.US
+            ],
+            jp_participants=[
+                p for p in participants if p.institution.country == Country.JP
+            ],
+            related=related,
+            permalink=self.request.build_absolute_uri(agreement.get_absolute_url()),
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+def _top(model, counts, limit=TOP):
+    largest = sorted(counts, key=lambda pk: -counts[pk])[:limit]
+    records = model.objects.in_bulk(largest)
+    return [(records[pk], counts[pk]) for pk in largest if pk in records]
+
+
+class InstitutionListView(TemplateView):
+    template_name = "registry/institution_list.html"
+
+    def get_context_data(self, **kwargs):
+        filterset = InstitutionFilterSet(
+            self.request.GET, queryset=institutions_with_agreement_counts()
+        )
+        paged = paginate(
+            self.request, filterset.ordered(filterset.qs), default_per_page=50
+        )
+        return super().get_context_data(
+            filterset=filterset,
+            page=paged.page,
+            notices=filter_notices(filterset) + paged.notices,
+            **kwargs,
+        )
 
 
 class InstitutionDetailView(DetailView):
@@ -60,15 +200,60 @@ class InstitutionDetailView(DetailView):
 
     def get_queryset(self):
         return Institution.objects.select_related("region", "parent").prefetch_related(
-            "aliases", "identifiers"
+            "aliases", "identifiers", "campuses"
         )
 
     def get_context_data(self, **kwargs):
+        institution = self.object
+        us = institution.country == Country.US
+        own, other = (
+            (Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION)
+            if us
+            else (Dimension.JP_INSTITUTION, Dimension.US_INSTITUTION)
+        )
+        agreements = Agreement.objects.published().filter(
+            in_facet(own, [institution.pk])
+        )
+        # Subfields say more than the fields that contain them.
+        subfield_ids = set(
+            Discipline.objects.filter(parent__isnull=False).values_list("pk", flat=True)
+        )
+        subfields = {
+            pk: count
+            for pk, count in dimension_counts(Dimension.DISCIPLINE, agreements).items()
+            if pk in subfield_ids
+        }
         return super().get_context_data(
-            agreements=Agreement.objects.published()
-            .filter(participants__institution=self.object)
-            .distinct()
-            .order_by("-start_date", "-pk")[:50],
+            agreement_count=agreements.count(),
+            agreements=agreements.order_by("-start_date", "-pk")[:20],
+            partner_institutions=_top(Institution, dimension_counts(other, agreements)),
+            disciplines=_top(Discipline, subfields),
+            partner_organizations=_top(
+                Organization, dimension_counts(Dimension.ORGANIZATION, agreements)
+            ),
+            search_parameter="us_institution" if us else "jp_institution",
+            **kwargs,
+        )
+
+
+class OrganizationListView(TemplateView):
+    template_name = "registry/organization_list.html"
+
+    def get_context_data(self, **kwargs):
+        counts = dimension_counts(Dimension.ORGANIZATION, Agreement.objects.published())
+        filterset = OrganizationFilterSet(
+            self.request.GET, queryset=Organization.objects.select_related("parent")
+        )
+        organizations = sorted(
+            filterset.qs, key=lambda org: (-counts.get(org.pk, 0), org.name)
+        )
+        for organization in organizations:
+            organization.agreement_count = counts.get(organization.pk, 0)
+        paged = paginate(self.request, organizations, default_per_page=50)
+        return super().get_context_data(
+            filterset=filterset,
+            page=paged.page,
+            notices=filter_notices(filterset) + paged.notices,
             **kwargs,
         )
 
@@ -77,15 +262,22 @@ class OrganizationDetailView(DetailView):
     template_name = "registry/organization_detail.html"
     context_object_name = "organization"
     queryset = Organization.objects.select_related("parent").prefetch_related(
-        "aliases", "counterparts"
+        "aliases", "counterparts", "children"
     )
 
     def get_context_data(self, **kwargs):
+        agreements = Agreement.objects.published().filter(
+            in_facet(Dimension.ORGANIZATION, [self.object.pk])
+        )
         return super().get_context_data(
-            agreements=Agreement.objects.published()
-            .filter(partners__organization=self.object)
-            .distinct()
-            .order_by("-start_date", "-pk")[:50],
+            agreement_count=agreements.count(),
+            agreements=agreements.order_by("-start_date", "-pk")[:20],
+            us_institutions=_top(
+                Institution, dimension_counts(Dimension.US_INSTITUTION, agreements)
+            ),
+            jp_institutions=_top(
+                Institution, dimension_counts(Dimension.JP_INSTITUTION, agreements)
+            ),
             **kwargs,
         )
 
@@ -96,10 +288,10 @@ class ProgramDetailView(DetailView):
     queryset = Program.objects.prefetch_related("organizations", "research_areas")
 
     def get_context_data(self, **kwargs):
+        agreements = self.object.agreements.published()
         return super().get_context_data(
-            agreements=self.object.agreements.published().order_by(
-                "-start_date", "-pk"
-            )[:50],
+            agreement_count=agreements.count(),
+            agreements=agreements.order_by("-start_date", "-pk")[:20],
             **kwargs,
         )
 

@@ -9,6 +9,7 @@ from registry.models import (
     Organization,
     PublicationState,
 )
+from registry.search import refresh_agreement_index
 
 
 def institution(slug: str) -> Institution:
@@ -43,4 +44,5 @@ def make_agreement(
         AgreementPartner.objects.create(
             agreement=agreement, organization=organization(slug), role="funder"
         )
+    refresh_agreement_index(agreement_ids=[agreement.pk])
     return agreement

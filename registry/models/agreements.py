@@ -123,6 +123,25 @@ class AgreementQuerySet(PublishableQuerySet):
     def for_admin_list(self):
         return self.select_related("program").with_participants()
 
+    def for_list(self):
+        """What a result row shows: participants, partners, program."""
+        return self.select_related("program").with_participants()
+
+    def for_export(self):
+        """Every column of an export row, in a fixed number of queries per chunk."""
+        return (
+            self.select_related("program")
+            .with_participants()
+            .prefetch_related(
+                "disciplines",
+                "activity_types",
+                Prefetch(
+                    "sources",
+                    queryset=SourceRecord.objects.select_related("data_source"),
+                ),
+            )
+        )
+
     def for_detail(self):
         return (
             self.select_related("program", "created_by", "updated_by")
@@ -240,7 +259,15 @@ class Agreement(TimeStampedModel):
         related_name="+",
     )
 
-    history = HistoricalRecords(m2m_fields=[disciplines, activity_types])
+    # What text search reads (registry.search), rebuilt whenever the agreement or a name
+    # it is found by changes; never edited by hand.
+    search_title = models.TextField(editable=False, blank=True, default="")
+    search_text = models.TextField(editable=False, blank=True, default="")
+
+    history = HistoricalRecords(
+        m2m_fields=[disciplines, activity_types],
+        excluded_fields=["search_title", "search_text"],
+    )
     objects = AgreementQuerySet.as_manager()
 
     class Meta:
@@ -497,3 +524,38 @@ class CaseStudy(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("registry:case_study_detail", kwargs={"slug": self.slug})
+
+
+class Dimension(models.IntegerChoices):
+    """The facets an agreement is filtered and counted by (registry.search)."""
+
+    DISCIPLINE = 1, _("discipline")
+    ACTIVITY = 2, _("activity")
+    US_INSTITUTION = 3, _("U.S. institution")
+    JP_INSTITUTION = 4, _("Japanese institution")
+    US_STATE = 5, _("U.S. state")
+    JP_PREFECTURE = 6, _("Japanese prefecture")
+    INSTITUTION_TYPE = 7, _("institution type")
+    ORGANIZATION = 8, _("organization")
+    SECTOR = 9, _("sector")
+    PROGRAM = 10, _("program")
+    SOURCE = 11, _("source")
+
+
+class AgreementFacet(models.Model):
+    """One facet value an agreement belongs to: derived data, rebuilt by the index."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    dimension = models.PositiveSmallIntegerField(choices=Dimension.choices)
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "agreement"], name="facet_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["agreement", "dimension"])]
+
+    def __str__(self):
+        return f"{self.get_dimension_display()} {self.value}"

@@ -1,0 +1,386 @@
+"""What a search means: one FilterSet per model, for pages, exports, the API and charts.
+
+Parameter names are part of the public interface (a search URL is a permalink): values
+of one parameter OR together, different parameters AND together; taxonomies,
+institutions and organizations are named by slug, states by USPS code, prefectures by
+romanized name.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    ActivityType,
+    Agreement,
+    AgreementFacet,
+    Classification,
+    Country,
+    DataSource,
+    Dimension,
+    Discipline,
+    Institution,
+    InstitutionType,
+    Organization,
+    Program,
+    PublicationState,
+    Region,
+    ResearchClassification,
+    Sector,
+    Status,
+)
+from .search import INSTITUTION_TYPE_CODES, SECTOR_CODES, in_facet, search_agreements
+
+
+class CaseInsensitiveSlugField(forms.ModelMultipleChoiceField):
+    """Accepts ``ca`` for ``CA`` and ``Miyagi`` for ``miyagi``."""
+
+    def __init__(self, *args, upper=False, **kwargs):
+        self.upper = upper
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        if value:
+            value = [item.upper() if self.upper else item.lower() for item in value]
+        return super().clean(value)
+
+
+class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Several records by slug (or code), matched through the facet index."""
+
+    field_class = CaseInsensitiveSlugField
+
+    def __init__(self, *args, dimensions, **kwargs):
+        self.dimensions = dimensions
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        ids = [record.pk for record in value]
+        condition = in_facet(self.dimensions[0], ids)
+        for dimension in self.dimensions[1:]:
+            condition |= in_facet(dimension, ids)
+        return queryset.filter(condition)
+
+
+class CodesFilter(django_filters.MultipleChoiceFilter):
+    """Several choice values, matched through the facet index by their codes."""
+
+    def __init__(self, *args, dimension, codes, **kwargs):
+        self.dimension, self.codes = dimension, codes
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        return queryset.filter(in_facet(self.dimension, [self.codes[v] for v in value]))
+
+
+class AgreementSearchForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("year_from"), data.get("year_to")
+        if first is not None and last is not None and first > last:
+            self.add_error(
+                "year_to", _("“Active until” cannot be before “active from”.")
+            )
+        return data
+
+
+class Sort:
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    START = "start"
+    TITLE = "title"
+    CHOICES = [
+        (RELEVANCE, _("Relevance")),
+        (NEWEST, _("Newest first")),
+        (START, _("Start date")),
+        (TITLE, _("Title")),
+    ]
+    ORDERINGS = {
+        RELEVANCE: ["-relevance", "-pk"],
+        NEWEST: ["-published_at", "-pk"],
+        START: ["-start_date", "-pk"],
+        TITLE: ["title", "pk"],
+    }
+
+
+class AgreementFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label=_("Search"),
+        help_text=_(
+            "Titles, summaries, names of institutions and partners in English "
+            "or Japanese, their aliases, programs, source IDs."
+        ),
+    )
+    classification = django_filters.MultipleChoiceFilter(
+        choices=Classification.choices, label=_("Classification")
+    )
+    discipline = SlugsFilter(
+        queryset=Discipline.objects.all(),
+        dimensions=[Dimension.DISCIPLINE],
+        label=_("Discipline"),
+        help_text=_("A field includes its subfields."),
+    )
+    activity = SlugsFilter(
+        queryset=ActivityType.objects.all(),
+        dimensions=[Dimension.ACTIVITY],
+        label=_("Activity"),
+    )
+    institution = SlugsFilter(
+        queryset=Institution.objects.all(),
+        dimensions=[Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION],
+        label=_("Institution (either country)"),
+    )
+    us_institution = SlugsFilter(
+        queryset=Institution.objects.filter(country=Country.US),
+        dimensions=[Dimension.US_INSTITUTION],
+        label=_("U.S. institution"),
+    )
+    jp_institution = SlugsFilter(
+        queryset=Institution.objects.filter(country=Country.JP),
+        dimensions=[Dimension.JP_INSTITUTION],
+        label=_("Japanese institution"),
+    )
+    us_state = SlugsFilter(
+        queryset=Region.objects.filter(country=Country.US),
+        to_field_name="code",
+        upper=True,
+        dimensions=[Dimension.US_STATE],
+        label=_("U.S. state"),
+        help_text=_("USPS code, e.g. CA."),
+    )
+    jp_prefecture = SlugsFilter(
+        queryset=Region.objects.filter(country=Country.JP),
+        dimensions=[Dimension.JP_PREFECTURE],
+        label=_("Japanese prefecture"),
+        help_text=_("Romanized name, e.g. miyagi."),
+    )
+    institution_type = CodesFilter(
+        choices=InstitutionType.choices,
+        dimension=Dimension.INSTITUTION_TYPE,
+        codes=INSTITUTION_TYPE_CODES,
+        label=_("Institution type"),
+    )
+    organization = SlugsFilter(
+        queryset=Organization.objects.all(),
+        dimensions=[Dimension.ORGANIZATION],
+        label=_("Partner organization"),
+    )
+    sector = CodesFilter(
+        choices=Sector.choices,
+        dimension=Dimension.SECTOR,
+        codes=SECTOR_CODES,
+        label=_("Partner sector"),
+    )
+    program = SlugsFilter(
+        queryset=Program.objects.all(),
+        dimensions=[Dimension.PROGRAM],
+        label=_("Program"),
+    )
+    source = SlugsFilter(
+        queryset=DataSource.objects.all(),
+        dimensions=[Dimension.SOURCE],
+        label=_("Data source"),
+    )
+    year_from = django_filters.NumberFilter(
+        method="filter_years",
+        label=_("Active from (year)"),
+        min_value=1900,
+        max_value=2100,
+    )
+    year_to = django_filters.NumberFilter(
+        method="filter_years",
+        label=_("Active until (year)"),
+        min_value=1900,
+        max_value=2100,
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, method="filter_status", label=_("Status")
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=Sort.CHOICES, method="filter_sort", label=_("Sort by"), empty_label=None
+    )
+
+    class Meta:
+        model = Agreement
+        fields: list[str] = []
+        form = AgreementSearchForm
+
+    # Which parameters are facets, and how each is counted (see registry.facets).
+    FACETS = [
+        "classification",
+        "status",
+        "discipline",
+        "activity",
+        "institution_type",
+        "us_state",
+        "jp_prefecture",
+        "sector",
+        "organization",
+        "program",
+        "source",
+        "us_institution",
+        "jp_institution",
+    ]
+
+    def filter_text(self, queryset, name, value):
+        return search_agreements(queryset, value) if value.strip() else queryset
+
+    def filter_years(self, queryset, name, value):
+        # Both bounds are read together, once, when year_from is applied.
+        if name == "year_to" and self.form.cleaned_data.get("year_from") is not None:
+            return queryset
+        return queryset.active_between(
+            _as_year(self.form.cleaned_data.get("year_from")),
+            _as_year(self.form.cleaned_data.get("year_to")),
+        )
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_status_in(value) if value else queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # ordering is applied last, in ``ordered``
+
+    @property
+    def sort_key(self) -> str:
+        chosen = self.form.cleaned_data.get("sort") if self.is_valid() else None
+        searching = bool((self.form.cleaned_data.get("q") or "").strip())
+        if chosen == Sort.RELEVANCE and not searching:
+            chosen = None
+        return chosen or (Sort.RELEVANCE if searching else Sort.NEWEST)
+
+    def filter_queryset(self, queryset, *, without=()):
+        """The filtered agreements; ``without`` leaves some parameters out (facets)."""
+        for name, value in self.form.cleaned_data.items():
+            if name in without:
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def ordered(self, queryset):
+        key = self.sort_key
+        if key == Sort.RELEVANCE and "relevance" not in queryset.query.annotations:
+            key = Sort.NEWEST
+        return queryset.order_by(*Sort.ORDERINGS[key])
+
+
+def _as_year(value):
+    return None if value is None else int(value)
+
+
+class InstitutionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("Name"))
+    country = django_filters.ChoiceFilter(choices=Country.choices, label=_("Country"))
+    type = django_filters.MultipleChoiceFilter(
+        field_name="institution_type", choices=InstitutionType.choices, label=_("Type")
+    )
+    us_state = django_filters.ModelMultipleChoiceFilter(
+        field_name="region",
+        queryset=Region.objects.filter(country=Country.US),
+        to_field_name="code",
+        label=_("U.S. state"),
+    )
+    jp_prefecture = django_filters.ModelMultipleChoiceFilter(
+        field_name="region",
+        queryset=Region.objects.filter(country=Country.JP),
+        to_field_name="slug",
+        label=_("Japanese prefecture"),
+    )
+    research_classification = django_filters.MultipleChoiceFilter(
+        choices=ResearchClassification.choices, label=_("Research classification")
+    )
+    has_agreements = django_filters.BooleanFilter(
+        method="filter_has_agreements", label=_("Has published agreements")
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[("agreements", _("Most agreements")), ("name", _("Name"))],
+        method="filter_sort",
+        label=_("Sort by"),
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Institution
+        fields: list[str] = []
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(name_ja__icontains=value)
+            | Q(
+                pk__in=Institution.objects.filter(
+                    aliases__name__icontains=value
+                ).values("pk")
+            )
+        )
+
+    def filter_has_agreements(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return (
+            queryset.filter(agreement_count__gt=0)
+            if value
+            else queryset.filter(agreement_count=0)
+        )
+
+    def filter_sort(self, queryset, name, value):
+        return queryset
+
+    def ordered(self, queryset):
+        key = self.form.cleaned_data.get("sort") if self.is_valid() else None
+        if key == "name":
+            return queryset.order_by("name")
+        return queryset.order_by("-agreement_count", "name")
+
+
+def institutions_with_agreement_counts():
+    """Institutions with how many published agreements each takes part in."""
+    published = AgreementFacet.objects.filter(
+        dimension__in=[Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION],
+        value=OuterRef("pk"),
+        agreement__publication_state=PublicationState.PUBLISHED,
+    )
+    return Institution.objects.select_related("region").annotate(
+        agreement_count=Coalesce(
+            Subquery(
+                published.order_by().values("value").annotate(n=Count("*")).values("n")
+            ),
+            0,
+        )
+    )
+
+
+class OrganizationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("Name"))
+    sector = django_filters.MultipleChoiceFilter(
+        choices=Sector.choices, label=_("Sector")
+    )
+    country = django_filters.ChoiceFilter(choices=Country.choices, label=_("Country"))
+
+    class Meta:
+        model = Organization
+        fields: list[str] = []
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(name_ja__icontains=value)
+            | Q(
+                pk__in=Organization.objects.filter(
+                    aliases__name__icontains=value
+                ).values("pk")
+            )
+        )
