@@ -1,21 +1,15 @@
-"""Facet counts: for each filter, how many results each of its options would give under
-the other filters of the current search.
+"""Facets as the search page shows them: each option's label, URL value and count.
 
-Counting uses the same facet index the filters use (registry.search), so a count is
-exactly the number of results its link leads to.
+The counts come from the engine (registry.engine), each facet counted under the other
+filters of the current search; this module names the options.
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.utils import timezone
-
 from .models import (
     ActivityType,
-    AgreementFacet,
     Classification,
     DataSource,
-    Dimension,
     Discipline,
     Institution,
     InstitutionType,
@@ -29,6 +23,25 @@ from .search import INSTITUTION_TYPE_CODES, SECTOR_CODES
 
 # Long lists show their largest options; the chosen ones are always shown.
 TOP_OPTIONS = {"us_institution": 12, "jp_institution": 12, "organization": 12}
+# name -> the model its values are, and the attribute a URL names a record by
+RECORD_FACETS = {
+    "discipline": (Discipline, "slug"),
+    "activity": (ActivityType, "slug"),
+    "us_state": (Region, "code"),
+    "jp_prefecture": (Region, "slug"),
+    "organization": (Organization, "slug"),
+    "program": (Program, "slug"),
+    "source": (DataSource, "slug"),
+    "us_institution": (Institution, "slug"),
+    "jp_institution": (Institution, "slug"),
+}
+# name -> choices whose values the counts are keyed by (as codes, or as themselves)
+CHOICE_FACETS = {
+    "classification": (Classification, None),
+    "status": (Status, None),
+    "institution_type": (InstitutionType, INSTITUTION_TYPE_CODES),
+    "sector": (Sector, SECTOR_CODES),
+}
 
 
 @dataclass
@@ -38,6 +51,11 @@ class FacetOption:
     count: int
     selected: bool
     depth: int = 0
+
+    @property
+    def count_display(self) -> str:
+        # Formatted here rather than with |intcomma: a search page shows ~250 options.
+        return f"{self.count:,}"
 
 
 @dataclass
@@ -51,115 +69,36 @@ class Facet:
         return sum(option.selected for option in self.options)
 
 
-# name -> (dimension, model, the attribute a URL names it by)
-MODEL_FACETS = {
-    "discipline": (Dimension.DISCIPLINE, Discipline, "slug"),
-    "activity": (Dimension.ACTIVITY, ActivityType, "slug"),
-    "us_state": (Dimension.US_STATE, Region, "code"),
-    "jp_prefecture": (Dimension.JP_PREFECTURE, Region, "slug"),
-    "organization": (Dimension.ORGANIZATION, Organization, "slug"),
-    "program": (Dimension.PROGRAM, Program, "slug"),
-    "source": (Dimension.SOURCE, DataSource, "slug"),
-    "us_institution": (Dimension.US_INSTITUTION, Institution, "slug"),
-    "jp_institution": (Dimension.JP_INSTITUTION, Institution, "slug"),
-}
-# name -> (dimension, choices, value -> code)
-CHOICE_FACETS = {
-    "institution_type": (
-        Dimension.INSTITUTION_TYPE,
-        InstitutionType,
-        INSTITUTION_TYPE_CODES,
-    ),
-    "sector": (Dimension.SECTOR, Sector, SECTOR_CODES),
-}
-
-
-def agreement_facets(filterset, queryset) -> list[Facet]:
-    """Each facet of ``filterset.FACETS`` over ``queryset``, the visible agreements."""
-    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
-    facets = []
-    for name in filterset.FACETS:
-        base = filterset.filter_queryset(queryset, without={name, "sort"})
-        chosen = cleaned.get(name) or []
-        label = filterset.filters[name].label
-        if name == "classification":
-            facets.append(_classification(base, chosen, label))
-        elif name == "status":
-            facets.append(_status(base, chosen, label))
-        elif name in CHOICE_FACETS:
-            facets.append(_choices(name, base, chosen, label))
-        else:
-            facets.append(_records(name, base, chosen, label))
-    return facets
-
-
-def dimension_counts(dimension, base) -> dict[int, int]:
-    """How many agreements of ``base`` each value of a dimension has."""
-    rows = (
-        AgreementFacet.objects.filter(
-            dimension=dimension, agreement__in=base.values("pk")
+def describe_facets(filterset, counts: dict[str, dict]) -> list[Facet]:
+    """The facets of ``filterset.FACETS`` with their options named and counted."""
+    cleaned = filterset.form.cleaned_data
+    return [
+        (_choices if name in CHOICE_FACETS else _records)(
+            name,
+            filterset.filters[name].label,
+            counts.get(name, {}),
+            cleaned.get(name) or [],
         )
-        .values("value")
-        .annotate(n=Count("agreement_id"))
-        .order_by()
-    )
-    return {row["value"]: row["n"] for row in rows}
-
-
-def _classification(base, chosen, label) -> Facet:
-    counts = {
-        row["classification"]: row["n"]
-        for row in base.values("classification").annotate(n=Count("pk")).order_by()
-    }
-    return Facet(
-        "classification",
-        label,
-        [
-            FacetOption(value, text, counts.get(value, 0), value in chosen)
-            for value, text in Classification.choices
-            if counts.get(value) or value in chosen
-        ],
-    )
-
-
-def _status(base, chosen, label) -> Facet:
-    today = timezone.localdate()
-    started = Q(start_date__isnull=True) | Q(start_date__lte=today)
-    running = Q(end_date__isnull=True) | Q(end_date__gte=today)
-    counts = base.aggregate(
-        upcoming=Count("pk", filter=Q(start_date__gt=today)),
-        active=Count("pk", filter=started & running),
-        ended=Count("pk", filter=Q(end_date__lt=today) & ~Q(start_date__gt=today)),
-    )
-    return Facet(
-        "status",
-        label,
-        [
-            FacetOption(value, text, counts[value], value in chosen)
-            for value, text in Status.choices
-            if counts[value] or value in chosen
-        ],
-    )
-
-
-def _choices(name, base, chosen, label) -> Facet:
-    dimension, choices, codes = CHOICE_FACETS[name]
-    counts = dimension_counts(dimension, base)
-    options = [
-        FacetOption(value, text, counts.get(codes[value], 0), value in chosen)
-        for value, text in choices.choices
-        if counts.get(codes[value]) or value in chosen
+        for name in filterset.FACETS
     ]
+
+
+def _choices(name, label, counts, chosen) -> Facet:
+    choices, codes = CHOICE_FACETS[name]
+    options = []
+    for value, text in choices.choices:
+        count = counts.get(codes[value] if codes else value, 0)
+        if count or value in chosen:
+            options.append(FacetOption(value, text, count, value in chosen))
     return Facet(name, label, options)
 
 
-def _records(name, base, chosen, label) -> Facet:
-    dimension, model, key = MODEL_FACETS[name]
-    counts = dimension_counts(dimension, base)
+def _records(name, label, counts, chosen) -> Facet:
+    model, key = RECORD_FACETS[name]
     chosen_ids = {record.pk for record in chosen}
-    shown = set(counts)
+    shown = {pk for pk, count in counts.items() if count}
     if name in TOP_OPTIONS:
-        shown = set(sorted(counts, key=lambda pk: -counts[pk])[: TOP_OPTIONS[name]])
+        shown = set(sorted(shown, key=lambda pk: -counts[pk])[: TOP_OPTIONS[name]])
     records = list(model.objects.filter(pk__in=shown | chosen_ids))
     if model is Discipline:
         fields = {

@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from .engine import Criteria
 from .models import (
     ActivityType,
     Agreement,
@@ -263,6 +264,45 @@ class AgreementFilterSet(django_filters.FilterSet):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    def criteria(self) -> Criteria:
+        """This search as the in-memory engine reads it (registry.engine)."""
+        self.is_valid()  # an unreadable value is left out, as in filter_queryset
+        data = self.form.cleaned_data
+        facets = {}
+        for name, declared in self.filters.items():
+            value = data.get(name)
+            if not value:
+                continue
+            if isinstance(declared, SlugsFilter):
+                facets[name] = (declared.dimensions, [record.pk for record in value])
+            elif isinstance(declared, CodesFilter):
+                facets[name] = (
+                    [declared.dimension],
+                    [declared.codes[v] for v in value],
+                )
+        return Criteria(
+            text=data.get("q") or "",
+            classifications=tuple(data.get("classification") or ()),
+            statuses=tuple(data.get("status") or ()),
+            year_from=_as_year(data.get("year_from")),
+            year_to=_as_year(data.get("year_to")),
+            facets=facets,
+            sort=self.sort_key,
+        )
+
+    def facet_dimensions(self) -> dict:
+        """Each facet's name and what the engine counts for it."""
+        dimensions = {}
+        for name in self.FACETS:
+            declared = self.filters[name]
+            if isinstance(declared, SlugsFilter):
+                dimensions[name] = declared.dimensions[0]
+            elif isinstance(declared, CodesFilter):
+                dimensions[name] = declared.dimension
+            else:
+                dimensions[name] = name  # classification, status: columns of their own
+        return dimensions
 
     def ordered(self, queryset):
         key = self.sort_key

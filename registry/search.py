@@ -31,6 +31,7 @@ from .models import (
     InstitutionType,
     Organization,
     OrganizationAlias,
+    SearchIndexVersion,
     Sector,
     SourceRecord,
 )
@@ -39,11 +40,9 @@ INDEX_BATCH = 2000
 CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u30fc"
 TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+", re.UNICODE)
 CJK_RUN = re.compile(rf"^[{CJK}]+$")
-# The same expression builds the GIN index (migration 0002) and the queries that use it.
-TSVECTOR_SQL = (
-    "setweight(to_tsvector('simple', registry_agreement.search_title), 'A') || "
-    "to_tsvector('simple', registry_agreement.search_text)"
-)
+# On PostgreSQL a generated, GIN-indexed column holds each agreement's vector
+# (migration 0004): the title weighted A, the rest unweighted.
+TSVECTOR_SQL = "registry_agreement.search_vector"
 
 
 def fold(text: str) -> str:
@@ -87,10 +86,10 @@ def search_agreements(queryset, text: str):
     if connection.vendor == "postgresql":
         tsquery = _tsquery(query_tokens)
         return queryset.filter(
-            pk__in=RawSQL(
-                "SELECT id FROM registry_agreement WHERE "
-                f"({TSVECTOR_SQL}) @@ to_tsquery('simple', %s)",
+            RawSQL(
+                f"{TSVECTOR_SQL} @@ to_tsquery('simple', %s)",
                 [tsquery],
+                output_field=models.BooleanField(),
             )
         ).annotate(
             relevance=RawSQL(
@@ -149,6 +148,7 @@ class AgreementIndexer:
             _index_batch(
                 ids[start : start + INDEX_BATCH], self.institutions, self.organizations
             )
+        SearchIndexVersion.bump()
 
 
 def refresh_agreement_index(*, agreement_ids: Iterable[int] | None = None) -> int:

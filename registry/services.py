@@ -22,6 +22,7 @@ from .models import (
     Language,
     ParticipantRole,
     PublicationState,
+    SearchIndexVersion,
 )
 from .rules import check_saved_agreement
 from .search import agreements_of, refresh_agreement_index
@@ -142,6 +143,8 @@ def publication_move(
             result.refused.append((record, " ".join(error.messages)))
         else:
             result.changed.append(record)
+    if result.changed:
+        SearchIndexVersion.bump()
     return result
 
 

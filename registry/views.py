@@ -1,14 +1,16 @@
 """Public pages. Only published agreements and case studies are ever shown or counted."""
 
-from django.db.models import Count, Q
+from collections.abc import Sequence
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
+from .engine import Criteria, published_index
 from .exports import FORMATS, export_response
-from .facets import agreement_facets, dimension_counts
+from .facets import describe_facets
 from .filtersets import (
     AgreementFilterSet,
     InstitutionFilterSet,
@@ -29,9 +31,34 @@ from .models import (
     parse_public_id,
 )
 from .pagination import PER_PAGE_CHOICES, paginate
-from .search import in_facet
 
 TOP = 10
+
+
+class PublishedAgreementsByIds(Sequence):
+    """Agreement ids in search order, read from the database a page at a time.
+
+    The rows come through ``published()``: the visibility rule holds even if the index
+    is a moment behind.
+    """
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        ids = [int(pk) for pk in self.ids[index]]
+        rows = Agreement.objects.published().for_list().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+def _engine_search(facets=None, *, count=None, sort="start"):
+    """Published agreements with these facet values, and counts of other dimensions."""
+    return published_index().search(
+        Criteria(facets=facets or {}, sort=sort), facet_dimensions=count or {}
+    )
 
 
 def filter_notices(filterset) -> list[str]:
@@ -51,13 +78,9 @@ class HomeView(TemplateView):
     template_name = "registry/home.html"
 
     def get_context_data(self, **kwargs):
-        published = Agreement.objects.published()
+        index = published_index()
         return super().get_context_data(
-            agreement_counts=published.aggregate(
-                total=Count("pk"),
-                synthetic=Count("pk", filter=Q(is_synthetic=True)),
-            ),
-            **kwargs,
+            agreement_count=len(index), synthetic_count=index.synthetic_count, **kwargs
         )
 
 
@@ -104,20 +127,20 @@ class AgreementListView(TemplateView):
         )
 
     def get_context_data(self, *, filterset, **kwargs):
-        results = filterset.ordered(filterset.qs).for_list()
-        paged = paginate(self.request, results)
+        result = published_index().search(
+            filterset.criteria(), facet_dimensions=filterset.facet_dimensions()
+        )
+        paged = paginate(self.request, PublishedAgreementsByIds(result.ids))
         return super().get_context_data(
             filterset=filterset,
             page=paged.page,
             per_page=paged.per_page,
             per_page_choices=PER_PAGE_CHOICES,
             notices=filter_notices(filterset) + paged.notices,
-            facets=agreement_facets(filterset, Agreement.objects.published()),
+            facets=describe_facets(filterset, result.facet_counts),
             sort_choices=Sort.CHOICES,
             sort=filterset.sort_key,
-            searching=bool(filterset.form.cleaned_data.get("q", "").strip())
-            if filterset.is_valid()
-            else bool(self.request.GET.get("q", "").strip()),
+            searching=bool(filterset.criteria().text.strip()),
             export_formats=FORMATS,
             **kwargs,
         )
@@ -137,15 +160,17 @@ class AgreementDetailView(DetailView):
         agreement = self.object
         participants = list(agreement.participants.all())
         institution_ids = [p.institution_id for p in participants]
-        related = (
-            Agreement.objects.published()
-            .filter(
-                in_facet(Dimension.US_INSTITUTION, institution_ids)
-                | in_facet(Dimension.JP_INSTITUTION, institution_ids)
-            )
-            .exclude(pk=agreement.pk)
-            .order_by("-start_date", "-pk")[:5]
+        sharing = _engine_search(
+            {
+                "institution": (
+                    [Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION],
+                    institution_ids,
+                )
+            }
         )
+        related = PublishedAgreementsByIds(
+            [pk for pk in sharing.ids[:6].tolist() if pk != agreement.pk][:5]
+        )[:]
         return super().get_context_data(
             us_participants=[
                 p for p in participants if p.institution.country == Country.US
@@ -160,10 +185,12 @@ class AgreementDetailView(DetailView):
         )
 
 
-def _top(model, counts, limit=TOP):
-    largest = sorted(counts, key=lambda pk: -counts[pk])[:limit]
-    records = model.objects.in_bulk(largest)
-    return [(records[pk], counts[pk]) for pk in largest if pk in records]
+def _top(model_or_queryset, counts, limit=TOP):
+    """The records with the largest counts, largest first, with their counts."""
+    queryset = getattr(model_or_queryset, "objects", model_or_queryset)
+    records = queryset.in_bulk(list(counts))
+    largest = sorted(records, key=lambda pk: (-counts[pk], records[pk].name))[:limit]
+    return [(records[pk], counts[pk]) for pk in largest]
 
 
 class InstitutionListView(TemplateView):
@@ -211,25 +238,23 @@ class InstitutionDetailView(DetailView):
             if us
             else (Dimension.JP_INSTITUTION, Dimension.US_INSTITUTION)
         )
-        agreements = Agreement.objects.published().filter(
-            in_facet(own, [institution.pk])
+        found = _engine_search(
+            {"institution": ([own], [institution.pk])},
+            count={
+                "partners": other,
+                "disciplines": Dimension.DISCIPLINE,
+                "organizations": Dimension.ORGANIZATION,
+            },
         )
         # Subfields say more than the fields that contain them.
-        subfield_ids = set(
-            Discipline.objects.filter(parent__isnull=False).values_list("pk", flat=True)
-        )
-        subfields = {
-            pk: count
-            for pk, count in dimension_counts(Dimension.DISCIPLINE, agreements).items()
-            if pk in subfield_ids
-        }
+        subfields = Discipline.objects.filter(parent__isnull=False)
         return super().get_context_data(
-            agreement_count=agreements.count(),
-            agreements=agreements.order_by("-start_date", "-pk")[:20],
-            partner_institutions=_top(Institution, dimension_counts(other, agreements)),
-            disciplines=_top(Discipline, subfields),
+            agreement_count=found.count,
+            agreements=PublishedAgreementsByIds(found.ids)[:20],
+            partner_institutions=_top(Institution, found.facet_counts["partners"]),
+            disciplines=_top(subfields, found.facet_counts["disciplines"]),
             partner_organizations=_top(
-                Organization, dimension_counts(Dimension.ORGANIZATION, agreements)
+                Organization, found.facet_counts["organizations"]
             ),
             search_parameter="us_institution" if us else "jp_institution",
             **kwargs,
@@ -240,7 +265,9 @@ class OrganizationListView(TemplateView):
     template_name = "registry/organization_list.html"
 
     def get_context_data(self, **kwargs):
-        counts = dimension_counts(Dimension.ORGANIZATION, Agreement.objects.published())
+        counts = _engine_search(
+            count={"organizations": Dimension.ORGANIZATION}
+        ).facet_counts["organizations"]
         filterset = OrganizationFilterSet(
             self.request.GET, queryset=Organization.objects.select_related("parent")
         )
@@ -266,18 +293,15 @@ class OrganizationDetailView(DetailView):
     )
 
     def get_context_data(self, **kwargs):
-        agreements = Agreement.objects.published().filter(
-            in_facet(Dimension.ORGANIZATION, [self.object.pk])
+        found = _engine_search(
+            {"organization": ([Dimension.ORGANIZATION], [self.object.pk])},
+            count={"us": Dimension.US_INSTITUTION, "jp": Dimension.JP_INSTITUTION},
         )
         return super().get_context_data(
-            agreement_count=agreements.count(),
-            agreements=agreements.order_by("-start_date", "-pk")[:20],
-            us_institutions=_top(
-                Institution, dimension_counts(Dimension.US_INSTITUTION, agreements)
-            ),
-            jp_institutions=_top(
-                Institution, dimension_counts(Dimension.JP_INSTITUTION, agreements)
-            ),
+            agreement_count=found.count,
+            agreements=PublishedAgreementsByIds(found.ids)[:20],
+            us_institutions=_top(Institution, found.facet_counts["us"]),
+            jp_institutions=_top(Institution, found.facet_counts["jp"]),
             **kwargs,
         )
 

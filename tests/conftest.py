@@ -69,3 +69,10 @@ def plain_static_files(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def search_index_always_current(settings):
+    # In production a process checks for changes every few seconds; tests change the
+    # registry between requests and must see each change at once.
+    settings.SEARCH_INDEX_REFRESH_SECONDS = 0

@@ -155,6 +155,10 @@ if env_bool("BEHIND_TLS_PROXY"):
 
 SIMPLE_HISTORY_REVERT_DISABLED = False
 
+# How long a process may answer searches before checking whether the registry changed
+# (registry.engine): a change shows in public search within this many seconds.
+SEARCH_INDEX_REFRESH_SECONDS = float(os.environ.get("SEARCH_INDEX_REFRESH_SECONDS", "2"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -559,3 +559,25 @@ class AgreementFacet(models.Model):
 
     def __str__(self):
         return f"{self.get_dimension_display()} {self.value}"
+
+
+class SearchIndexVersion(models.Model):
+    """A counter moved by every change to what public search shows.
+
+    Each process keeps an in-memory index of the published agreements (registry.engine)
+    and rebuilds it when this counter moves. One row.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.version)
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.values_list("version", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(version=models.F("version") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"version": 1})
