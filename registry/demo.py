@@ -36,10 +36,11 @@ from .models import (
     Program,
     PublicationState,
     ResearchClassification,
+    SearchIndexVersion,
     Sector,
     SourceRecord,
 )
-from .search import AgreementIndexer
+from .search import AgreementIndexer, AgreementParts, write_facet_rows
 
 SYNTHETIC_SOURCE_SLUG = "synthetic-demo"
 BATCH_SIZE = 2000
@@ -165,14 +166,22 @@ def seed_demo_agreements(
                 )
                 for offset in range(size)
             ]
+            parts = [_parts(plan, source) for plan in plans]
+            for plan, plan_parts in zip(plans, parts, strict=True):
+                indexer.fill_documents(plan.agreement, plan_parts)
             agreements = Agreement.objects.bulk_create(
                 [plan.agreement for plan in plans]
             )
             _bulk_create_rows(plans, agreements, source)
-            indexer.index(agreement.pk for agreement in agreements)
+            write_facet_rows(
+                row
+                for agreement, plan_parts in zip(agreements, parts, strict=True)
+                for row in indexer.facet_rows(agreement, plan_parts)
+            )
             created += size
             if progress:
                 progress(created)
+        SearchIndexVersion.bump()
     return SeedReport(deleted=deleted, created=created)
 
 
@@ -265,6 +274,16 @@ def _plan(
         disciplines=disciplines,
         activities=activities,
         source_identifier=f"seed-{seed}-{number:07d}",
+    )
+
+
+def _parts(plan, source) -> AgreementParts:
+    return AgreementParts(
+        institution_ids=[institution.pk for institution, _role in plan.participants],
+        organization_ids=[organization.pk for organization, _role in plan.partners],
+        discipline_ids=[discipline.pk for discipline in plan.disciplines],
+        activity_ids=[activity.pk for activity in plan.activities],
+        sources=[(source.pk, plan.source_identifier)],
     )
 
 
