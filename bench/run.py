@@ -8,6 +8,7 @@ process and reads its peak memory (max RSS). Prints a Markdown table; with
 """
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -23,6 +24,10 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 README = REPOSITORY / "README.md"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/usjp_bench"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+PAGES = str(REPOSITORY / "bench" / "pages.py")
+SAMPLES_NOTE = (
+    "40 requests each after 3 warm-up ones, Django test client in one process"
+)
 
 
 def recreate_database(url: str) -> None:
@@ -46,21 +51,27 @@ def recreate_database(url: str) -> None:
     connection.close()
 
 
-def measure(label: str, arguments: list[str], environment: dict) -> dict:
-    """Run manage.py in a child and read its wall time and its own peak resident
-    memory."""
+def measure(
+    label: str, arguments: list[str], environment: dict, *, script=None
+) -> dict:
+    """Run a child (manage.py, or a bench script) and read its wall time, its own peak
+    resident memory, and what it printed."""
+    command = [sys.executable, script] if script else [sys.executable, "manage.py"]
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "manage.py", *arguments],
-        cwd=REPOSITORY,
-        env=environment,
-        stdout=subprocess.DEVNULL,
+        [*command, *arguments], cwd=REPOSITORY, env=environment, stdout=subprocess.PIPE
     )
+    output = child.stdout.read()
     _pid, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{label} failed.")
-    return {"step": label, "seconds": seconds, "peak_mib": usage.ru_maxrss / 1024}
+    return {
+        "step": label,
+        "seconds": seconds,
+        "peak_mib": usage.ru_maxrss / 1024,
+        "output": output.decode(),
+    }
 
 
 def machine() -> str:
@@ -97,7 +108,7 @@ def main() -> None:
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
     }
-    results = [
+    steps = [
         measure(
             "migrate (empty database)", ["migrate", "--verbosity", "0"], environment
         ),
@@ -108,6 +119,10 @@ def main() -> None:
             environment,
         ),
     ]
+    measure("collectstatic", ["collectstatic", "--noinput", "-v0"], environment)
+    pages = json.loads(measure("pages", [], environment, script=PAGES)["output"])
+    export = measure("export", ["--export"], environment, script=PAGES)
+    exported = json.loads(export["output"])
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` on {machine()}.",
         "",
@@ -115,7 +130,22 @@ def main() -> None:
         "|---|---:|---:|",
         *(
             f"| {row['step']} | {row['seconds']:.1f} s | {row['peak_mib']:.0f} MiB |"
-            for row in results
+            for row in steps
+        ),
+        f"| full CSV export ({exported['rows']:,} of {exported['published']:,} "
+        f"published, {exported['bytes'] / 2**20:.0f} MiB) | {exported['seconds']:.1f} s "
+        f"| {export['peak_mib']:.0f} MiB |",
+        "",
+        f"Server time per request ({SAMPLES_NOTE}); the search index of "
+        f"{options.agreements:,} agreements builds in "
+        f"{pages['index_build_ms'] / 1000:.1f} s once per process and after each change.",
+        "",
+        "| request | median | p95 |",
+        "|---|---:|---:|",
+        *(
+            f"| {row['label']} (`{row['url']}`) | {row['median_ms']:.1f} ms "
+            f"| {row['p95_ms']:.1f} ms |"
+            for row in pages["requests"]
         ),
     ]
     table = "\n".join(lines)

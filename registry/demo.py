@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .dates import DatePrecision, period_bounds
@@ -182,6 +182,14 @@ def seed_demo_agreements(
             if progress:
                 progress(created)
         SearchIndexVersion.bump()
+        if connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load, or the planner takes a table of
+            # 100,000 rows for an empty one and re-tokenizes every row of a text search.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "ANALYZE registry_agreement, registry_agreementfacet, "
+                    "registry_agreementparticipant, registry_agreementpartner"
+                )
     return SeedReport(deleted=deleted, created=created)
 
 

@@ -185,12 +185,11 @@ class AgreementDetailView(DetailView):
         )
 
 
-def _top(model_or_queryset, counts, limit=TOP):
+def _top(model, counts, limit=TOP):
     """The records with the largest counts, largest first, with their counts."""
-    queryset = getattr(model_or_queryset, "objects", model_or_queryset)
-    records = queryset.in_bulk(list(counts))
-    largest = sorted(records, key=lambda pk: (-counts[pk], records[pk].name))[:limit]
-    return [(records[pk], counts[pk]) for pk in largest]
+    largest = sorted(counts, key=lambda pk: (-counts[pk], pk))[:limit]
+    records = model.objects.in_bulk(largest)
+    return [(records[pk], counts[pk]) for pk in largest if pk in records]
 
 
 class InstitutionListView(TemplateView):
@@ -247,12 +246,21 @@ class InstitutionDetailView(DetailView):
             },
         )
         # Subfields say more than the fields that contain them.
-        subfields = Discipline.objects.filter(parent__isnull=False)
+        subfield_ids = set(
+            Discipline.objects.filter(parent__isnull=False).values_list("pk", flat=True)
+        )
         return super().get_context_data(
             agreement_count=found.count,
             agreements=PublishedAgreementsByIds(found.ids)[:20],
             partner_institutions=_top(Institution, found.facet_counts["partners"]),
-            disciplines=_top(subfields, found.facet_counts["disciplines"]),
+            disciplines=_top(
+                Discipline,
+                {
+                    pk: count
+                    for pk, count in found.facet_counts["disciplines"].items()
+                    if pk in subfield_ids
+                },
+            ),
             partner_organizations=_top(
                 Organization, found.facet_counts["organizations"]
             ),

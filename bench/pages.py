@@ -1,0 +1,108 @@
+"""Server time of representative public requests, measured in-process (bench/run.py).
+
+Requests go through Django's full stack (middleware, views, templates) with the test
+client, so the figures are server time without network. Prints one JSON object.
+
+    python bench/pages.py            # searches and detail pages: median and p95
+    python bench/pages.py --export   # one full CSV export (run alone: its peak memory)
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "usjp_site.settings")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.test import Client  # noqa: E402
+
+from registry.models import Agreement  # noqa: E402
+
+SAMPLES = 40
+WARM_UP = 3
+
+
+def representative_requests() -> list[tuple[str, str]]:
+    published = (
+        Agreement.objects.published().order_by("pk").values_list("pk", flat=True)
+    )
+    count = published.count()
+    agreement_ids = [published[count * share // 5] for share in range(5)]
+    return [
+        ("search: no filter", "/agreements/"),
+        ("search: q alone", "/agreements/?q=tohoku"),
+        ("search: q in Japanese", "/agreements/?q=東北大学"),
+        (
+            "search: three filters",
+            "/agreements/?classification=consortium&us_state=CA"
+            "&discipline=health-medical-sciences",
+        ),
+        (
+            "search: q with filters",
+            "/agreements/?q=quantum&jp_prefecture=miyagi&sector=government",
+        ),
+        ("search: deep page (3,000)", "/agreements/?page=3000"),
+        *(
+            (f"agreement page {index + 1}", f"/agreements/USJP-{pk:06d}/")
+            for index, pk in enumerate(agreement_ids)
+        ),
+        ("institution page: Tohoku University", "/institutions/tohoku-university/"),
+        ("institution page: Harvard University", "/institutions/harvard-university/"),
+    ]
+
+
+def time_pages() -> dict:
+    client = Client()
+    started = time.perf_counter()
+    client.get("/")  # builds this process's search index
+    build_ms = (time.perf_counter() - started) * 1000
+    rows = []
+    for label, url in representative_requests():
+        for _ in range(WARM_UP):
+            client.get(url)
+        samples = []
+        for _ in range(SAMPLES):
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        samples.sort()
+        rows.append(
+            {
+                "label": label,
+                "url": url,
+                "median_ms": statistics.median(samples),
+                "p95_ms": samples[int(len(samples) * 0.95) - 1],
+            }
+        )
+    return {"index_build_ms": build_ms, "requests": rows}
+
+
+def time_export() -> dict:
+    client = Client()
+    started = time.perf_counter()
+    response = client.get("/agreements/?export=csv")
+    size = chunks = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        chunks += 1
+    return {
+        "seconds": time.perf_counter() - started,
+        "bytes": size,
+        # One chunk per CSV record, after the byte-order mark, three comment lines and
+        # the header.
+        "rows": chunks - 5,
+        "published": Agreement.objects.published().count(),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(time_export() if "--export" in sys.argv else time_pages()))
