@@ -133,12 +133,14 @@ def main() -> None:
             for row in steps
         ),
         f"| full CSV export ({exported['rows']:,} of {exported['published']:,} "
-        f"published, {exported['bytes'] / 2**20:.0f} MiB) | {exported['seconds']:.1f} s "
+        f"published, {exported['bytes'] / 2**20:.0f} MiB) "
+        f"| {exported['seconds']:.1f} s "
         f"| {export['peak_mib']:.0f} MiB |",
         "",
         f"Server time per request ({SAMPLES_NOTE}); the search index of "
         f"{options.agreements:,} agreements builds in "
-        f"{pages['index_build_ms'] / 1000:.1f} s once per process and after each change.",
+        f"{pages['index_build_ms'] / 1000:.1f} s once per process and after each "
+        "change.",
         "",
         "| request | median | p95 |",
         "|---|---:|---:|",

@@ -1,15 +1,17 @@
 """The public search engine: an in-memory index of the published agreements.
 
-Counting facets in SQL costs about 100 ms a facet at 100,000 agreements, and a search page
-shows thirteen. Here each facet value keeps the positions of its agreements (a posting
-list); a search is a boolean mask over the published agreements, and a facet count is a
-``bincount`` of the values whose agreements the mask keeps: a few milliseconds in all.
+Counting facets in SQL costs about 100 ms a facet at 100,000 agreements, and a search
+page shows thirteen. Here each facet value keeps the positions of its agreements (a
+posting list); a search is a boolean mask over the published agreements, and a facet
+count is a ``bincount`` of the values whose agreements the mask keeps: a few
+milliseconds in all.
 
 The index reads what ``registry.search`` wrote (the facet rows and token documents), so
 it means what the SQL filters mean; a test compares the two on many searches. Each
-process builds it once and rebuilds it when ``SearchIndexVersion`` moves (checked on each
-search, at most every ``SEARCH_INDEX_REFRESH_SECONDS``). Rows shown are always read from
-the database through ``published()``, so a record withdrawn a moment ago never shows.
+process builds it once and rebuilds it when ``SearchIndexVersion`` moves (checked on
+each search, at most every ``SEARCH_INDEX_REFRESH_SECONDS``). Rows shown are always
+read from the database through ``published()``, so a record withdrawn a moment ago
+never shows.
 """
 
 import datetime as dt
@@ -113,7 +115,7 @@ class PublishedIndex:
         }
 
     def _positions(self, ids: np.ndarray) -> np.ndarray:
-        """Positions of these ids; ids not in the index (published meanwhile) dropped."""
+        """Positions of these ids, leaving out any not in the index (new since)."""
         if not len(self.ids):
             return _EMPTY
         positions = np.searchsorted(self.ids, ids)
@@ -199,7 +201,8 @@ class PublishedIndex:
     def search(self, criteria: Criteria, *, facet_dimensions: dict) -> SearchResult:
         """Matching ids in order, and each facet counted under the other filters.
 
-        ``facet_dimensions``: facet name -> its dimension (or "classification", "status").
+        ``facet_dimensions``: facet name -> its dimension, or "classification" or
+        "status".
         """
         text_mask, ranked = None, None
         if criteria.text.strip():
@@ -241,7 +244,7 @@ def _ordinal(value):
 
 
 def _postings():
-    """(dimension, value, agreement ids) of every facet value of published agreements."""
+    """(dimension, value, agreement ids) of each facet value of published agreements."""
     aggregate = "string_agg(f.agreement_id::text, ',')"
     if connection.vendor != "postgresql":
         aggregate = "group_concat(f.agreement_id, ',')"
@@ -274,7 +277,7 @@ _checked_at = 0.0
 
 
 def published_index() -> PublishedIndex:
-    """This process's index, rebuilt when the registry has changed since it was built."""
+    """This process's index, rebuilt when the registry changed since it was built."""
     global _index, _checked_at
     now = time.monotonic()
     interval = settings.SEARCH_INDEX_REFRESH_SECONDS

@@ -47,7 +47,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_formula(value):
-    """A cell a spreadsheet would evaluate (=, +, -, @…) is kept as text with a quote."""
+    """A cell a spreadsheet would evaluate (=, +, -, @…) is kept as quoted text."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -107,7 +107,7 @@ class _Echo:
 
 
 def export_response(*, queryset, fmt: str, query: dict, request):
-    """A response streaming every agreement of ``queryset`` (already filtered, ordered)."""
+    """A response streaming every agreement of ``queryset``, filtered and ordered."""
     base_url = request.build_absolute_uri("/").rstrip("/")
     exported_at = timezone.now().isoformat(timespec="seconds")
     query_string = urlencode(query, doseq=True)

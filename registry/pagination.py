@@ -17,8 +17,10 @@ class Paged:
 
 
 def paginate(request, queryset, *, default_per_page: int = DEFAULT_PER_PAGE) -> Paged:
-    """The requested page of ``queryset``; an unreadable or out-of-range page number, or an
-    unknown page size, gives the nearest page and a notice saying so."""
+    """The requested page of ``queryset``.
+
+    An unreadable or out-of-range page number, or an unknown page size, gives the
+    nearest page and a notice saying so."""
     notices = []
     per_page = default_per_page
     raw_size = request.GET.get("per_page", "")

@@ -157,9 +157,10 @@ class AgreementIndexer:
     """Builds agreements' token documents and facet rows.
 
     Names are read once per indexer, so a caller indexing many batches (the demo
-    generator, a bulk import) builds one and reuses it. ``entry`` is the one mapping from
-    an agreement and its parts to what it is found by; ``index`` applies it to saved
-    agreements, and the demo generator applies it before inserting.
+    generator, a bulk import) builds one and reuses it. ``fill_documents`` and
+    ``facet_pairs`` are the one mapping from an agreement and its parts to what it is
+    found by; ``index`` applies it to saved agreements, and the demo generator applies
+    it before inserting.
     """
 
     def __init__(self):
@@ -205,7 +206,7 @@ class AgreementIndexer:
                 (Dimension.SECTOR, SECTOR_CODES[sector]),
             }
         for pk in parts.discipline_ids:
-            # A field includes its subfields: an agreement in a subfield is in its field.
+            # A field includes its subfields: in a subfield is in its field too.
             pairs.add((Dimension.DISCIPLINE, pk))
             if self.field_of.get(pk):
                 pairs.add((Dimension.DISCIPLINE, self.field_of[pk]))
@@ -268,7 +269,7 @@ class AgreementIndexer:
 
 def write_facet_rows(rows: Iterable[tuple[int, int, int]]) -> None:
     """Insert (agreement id, dimension, value) rows: by COPY on PostgreSQL, many times
-    faster than building a model object per row, which matters at ~16 rows an agreement."""
+    faster than a model object per row, which matters at ~16 rows an agreement."""
     rows = list(rows)
     if connection.vendor != "postgresql":
         AgreementFacet.objects.bulk_create(

@@ -1,4 +1,4 @@
-"""Public pages. Only published agreements and case studies are ever shown or counted."""
+"""Public pages. Only published agreements and case studies are shown or counted."""
 
 from collections.abc import Sequence
 
@@ -62,7 +62,7 @@ def _engine_search(facets=None, *, count=None, sort="start"):
 
 
 def filter_notices(filterset) -> list[str]:
-    """Each unreadable filter value as a sentence; the rest of the search still applies."""
+    """Each unreadable filter value as a sentence; the rest of the search applies."""
     notices = []
     for name, errors in filterset.errors.items():
         label = filterset.filters[name].label if name in filterset.filters else name

@@ -157,7 +157,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = False
 
 # How long a process may answer searches before checking whether the registry changed
 # (registry.engine): a change shows in public search within this many seconds.
-SEARCH_INDEX_REFRESH_SECONDS = float(os.environ.get("SEARCH_INDEX_REFRESH_SECONDS", "2"))
+SEARCH_INDEX_REFRESH_SECONDS = float(
+    os.environ.get("SEARCH_INDEX_REFRESH_SECONDS", "2")
+)
 
 LOGGING = {
     "version": 1,
