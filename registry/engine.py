@@ -19,6 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from django.conf import settings
@@ -124,6 +125,19 @@ class PublishedIndex:
 
     def __len__(self):
         return len(self.ids)
+
+    @cached_property
+    def institution_counts(self) -> dict[int, int]:
+        """How many published agreements each institution takes part in."""
+        everything = np.ones(len(self), dtype=bool)
+        counts = self.count_dimension(Dimension.US_INSTITUTION, everything)
+        counts.update(self.count_dimension(Dimension.JP_INSTITUTION, everything))
+        return counts
+
+    @cached_property
+    def organization_counts(self) -> dict[int, int]:
+        everything = np.ones(len(self), dtype=bool)
+        return self.count_dimension(Dimension.ORGANIZATION, everything)
 
     # -- searching ---------------------------------------------------------------------
 

@@ -8,15 +8,13 @@ romanized name.
 
 import django_filters
 from django import forms
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .engine import Criteria
+from .engine import Criteria, published_index
 from .models import (
     ActivityType,
     Agreement,
-    AgreementFacet,
     Classification,
     Country,
     DataSource,
@@ -26,7 +24,6 @@ from .models import (
     InstitutionType,
     Organization,
     Program,
-    PublicationState,
     Region,
     ResearchClassification,
     Sector,
@@ -367,37 +364,32 @@ class InstitutionFilterSet(django_filters.FilterSet):
     def filter_has_agreements(self, queryset, name, value):
         if value is None:
             return queryset
-        return (
-            queryset.filter(agreement_count__gt=0)
-            if value
-            else queryset.filter(agreement_count=0)
-        )
+        with_agreements = list(published_index().institution_counts)
+        if value:
+            return queryset.filter(pk__in=with_agreements)
+        return queryset.exclude(pk__in=with_agreements)
 
     def filter_sort(self, queryset, name, value):
         return queryset
 
-    def ordered(self, queryset):
+    def ordered(self, institutions):
+        """Institutions (each with ``agreement_count``), most agreements first or by
+        name."""
         key = self.form.cleaned_data.get("sort") if self.is_valid() else None
         if key == "name":
-            return queryset.order_by("name")
-        return queryset.order_by("-agreement_count", "name")
-
-
-def institutions_with_agreement_counts():
-    """Institutions with how many published agreements each takes part in."""
-    published = AgreementFacet.objects.filter(
-        dimension__in=[Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION],
-        value=OuterRef("pk"),
-        agreement__publication_state=PublicationState.PUBLISHED,
-    )
-    return Institution.objects.select_related("region").annotate(
-        agreement_count=Coalesce(
-            Subquery(
-                published.order_by().values("value").annotate(n=Count("*")).values("n")
-            ),
-            0,
+            return sorted(institutions, key=lambda i: i.name.casefold())
+        return sorted(
+            institutions, key=lambda i: (-i.agreement_count, i.name.casefold())
         )
-    )
+
+
+def with_agreement_counts(institutions):
+    """Each institution with how many published agreements it takes part in."""
+    counts = published_index().institution_counts
+    institutions = list(institutions)
+    for institution in institutions:
+        institution.agreement_count = counts.get(institution.pk, 0)
+    return institutions
 
 
 class OrganizationFilterSet(django_filters.FilterSet):

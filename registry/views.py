@@ -16,7 +16,7 @@ from .filtersets import (
     InstitutionFilterSet,
     OrganizationFilterSet,
     Sort,
-    institutions_with_agreement_counts,
+    with_agreement_counts,
 )
 from .models import (
     Agreement,
@@ -197,11 +197,10 @@ class InstitutionListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         filterset = InstitutionFilterSet(
-            self.request.GET, queryset=institutions_with_agreement_counts()
+            self.request.GET, queryset=Institution.objects.select_related("region")
         )
-        paged = paginate(
-            self.request, filterset.ordered(filterset.qs), default_per_page=50
-        )
+        institutions = filterset.ordered(with_agreement_counts(filterset.qs))
+        paged = paginate(self.request, institutions, default_per_page=50)
         return super().get_context_data(
             filterset=filterset,
             page=paged.page,
@@ -273,9 +272,7 @@ class OrganizationListView(TemplateView):
     template_name = "registry/organization_list.html"
 
     def get_context_data(self, **kwargs):
-        counts = _engine_search(
-            count={"organizations": Dimension.ORGANIZATION}
-        ).facet_counts["organizations"]
+        counts = published_index().organization_counts
         filterset = OrganizationFilterSet(
             self.request.GET, queryset=Organization.objects.select_related("parent")
         )
