@@ -86,14 +86,16 @@ class PublishedIndex:
         published = np.array(
             [row[4].timestamp() if row[4] else 0.0 for row in rows], dtype=np.float64
         )
-        titles = [row[5].casefold() for row in rows]
+        # lower(), as SQL orders by Lower("title"): exports keep the page order.
+        titles = [row[5].lower() for row in rows]
         self.synthetic_count = sum(1 for row in rows if row[6])
         # Orders, as positions: newest first; latest start first (unknown last); title.
         self.orders = {
             "newest": np.lexsort((-self.ids, -published)),
             "start": np.lexsort((-self.ids, -self.start.astype(np.int64))),
             "title": np.array(
-                sorted(range(len(rows)), key=lambda i: titles[i]), dtype=np.int64
+                sorted(range(len(rows)), key=lambda i: (titles[i], self.ids[i])),
+                dtype=np.int64,
             ),
         }
         self.by_value: dict[tuple[int, int], np.ndarray] = {}
@@ -212,6 +214,62 @@ class PublishedIndex:
             for status in Status.values
         }
 
+    # -- aggregations (registry.api.stats) ---------------------------------------------
+
+    def matching(self, criteria: Criteria) -> np.ndarray:
+        """Which agreements match ``criteria``, text included, as a boolean mask."""
+        text_mask = None
+        if criteria.text.strip():
+            text_mask = np.zeros(len(self), dtype=bool)
+            text_mask[self._positions(_text_matches(criteria.text))] = True
+        return self.mask(criteria, text_mask=text_mask)
+
+    @cached_property
+    def start_years(self) -> np.ndarray:
+        """Each agreement's start year, 0 when the start is unknown."""
+        known = self.start != NO_DATE
+        days = self.start.astype(np.int64) - dt.date(1970, 1, 1).toordinal()
+        years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+        return np.where(known, years + 1970, 0)
+
+    def count_start_year(self, keep) -> dict[int | None, int]:
+        years, counts = np.unique(self.start_years[keep], return_counts=True)
+        return {
+            (int(year) or None): int(count)
+            for year, count in zip(years, counts, strict=True)
+        }
+
+    def count_pairs(self, first, second, keep) -> dict[tuple[int, int], int]:
+        """How many kept agreements have each (value of ``first``, value of
+        ``second``) pair, e.g. each U.S. × Japanese institution."""
+        if first not in self.pairs or second not in self.pairs:
+            return {}
+        first_positions, first_values = self._kept_pairs(first, keep)
+        second_positions, second_values = self._kept_pairs(second, keep)
+        # For each row of the first, the run of rows of the second at the same
+        # agreement: the cross product, without a Python loop over agreements.
+        starts = np.searchsorted(second_positions, first_positions, side="left")
+        ends = np.searchsorted(second_positions, first_positions, side="right")
+        lengths = ends - starts
+        left = np.repeat(first_values, lengths)
+        run_starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        offsets = np.arange(lengths.sum()) - run_starts
+        right = second_values[np.repeat(starts, lengths) + offsets]
+        # One integer a pair: a one-dimensional unique is many times faster.
+        width = int(right.max()) + 1 if len(right) else 1
+        pairs, counts = np.unique(left * width + right, return_counts=True)
+        return {
+            (pair // width, pair % width): count
+            for pair, count in zip(pairs.tolist(), counts.tolist(), strict=True)
+        }
+
+    def _kept_pairs(self, dimension, keep):
+        positions, values = self.pairs[dimension]
+        kept = keep[positions]
+        positions, values = positions[kept], values[kept]
+        order = np.argsort(positions, kind="stable")
+        return positions[order], values[order]
+
     def search(self, criteria: Criteria, *, facet_dimensions: dict) -> SearchResult:
         """Matching ids in order, and each facet counted under the other filters.
 
@@ -288,6 +346,13 @@ def _text_matches(text: str) -> np.ndarray:
 _lock = threading.Lock()
 _index: PublishedIndex | None = None
 _checked_at = 0.0
+
+
+def forget_published_index() -> None:
+    """Drop this process's index: the next search builds it anew (tests use it, since
+    a rolled-back transaction can reuse a version number with other contents)."""
+    global _index
+    _index = None
 
 
 def published_index() -> PublishedIndex:

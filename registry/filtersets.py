@@ -8,7 +8,8 @@ romanized name.
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .engine import Criteria, published_index
@@ -65,6 +66,15 @@ class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
         return queryset.filter(condition)
 
 
+class RegionsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Institutions in any of these states or prefectures (by code or slug)."""
+
+    field_class = CaseInsensitiveSlugField
+
+    def filter(self, queryset, value):
+        return queryset.filter(region__in=value) if value else queryset
+
+
 class CodesFilter(django_filters.MultipleChoiceFilter):
     """Several choice values, matched through the facet index by their codes."""
 
@@ -100,11 +110,13 @@ class Sort:
         (START, _("Start date")),
         (TITLE, _("Title")),
     ]
+    # The engine orders the same way (registry.engine): unknown dates last, titles by
+    # their lower-case form, then by public ID.
     ORDERINGS = {
-        RELEVANCE: ["-relevance", "-pk"],
-        NEWEST: ["-published_at", "-pk"],
-        START: ["-start_date", "-pk"],
-        TITLE: ["title", "pk"],
+        RELEVANCE: [F("relevance").desc(), "-pk"],
+        NEWEST: [F("published_at").desc(nulls_last=True), "-pk"],
+        START: [F("start_date").desc(nulls_last=True), "-pk"],
+        TITLE: [Lower("title"), "pk"],
     }
 
 
@@ -318,14 +330,13 @@ class InstitutionFilterSet(django_filters.FilterSet):
     type = django_filters.MultipleChoiceFilter(
         field_name="institution_type", choices=InstitutionType.choices, label=_("Type")
     )
-    us_state = django_filters.ModelMultipleChoiceFilter(
-        field_name="region",
+    us_state = RegionsFilter(
         queryset=Region.objects.filter(country=Country.US),
         to_field_name="code",
+        upper=True,
         label=_("U.S. state"),
     )
-    jp_prefecture = django_filters.ModelMultipleChoiceFilter(
-        field_name="region",
+    jp_prefecture = RegionsFilter(
         queryset=Region.objects.filter(country=Country.JP),
         to_field_name="slug",
         label=_("Japanese prefecture"),

@@ -25,7 +25,8 @@ def paginate(request, queryset, *, default_per_page: int = DEFAULT_PER_PAGE) -> 
     per_page = default_per_page
     raw_size = request.GET.get("per_page", "")
     if raw_size:
-        if raw_size.isdigit() and int(raw_size) in PER_PAGE_CHOICES:
+        # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+        if raw_size.isdecimal() and int(raw_size) in PER_PAGE_CHOICES:
             per_page = int(raw_size)
         else:
             notices.append(
@@ -37,7 +38,7 @@ def paginate(request, queryset, *, default_per_page: int = DEFAULT_PER_PAGE) -> 
             )
     paginator = Paginator(queryset, per_page)
     raw_number = request.GET.get("page", "1") or "1"
-    number = int(raw_number) if raw_number.isdigit() else None
+    number = int(raw_number) if raw_number.isdecimal() else None
     if number is None or number < 1:
         notices.append(
             _("“%(page)s” is not a page number: showing page 1.") % {"page": raw_number}

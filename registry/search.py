@@ -42,6 +42,9 @@ from .models import (
 )
 
 INDEX_BATCH = 2000
+# A query's first tokens decide it; more only slow it (and overflow SQLite's expression
+# depth at ~500).
+MAX_QUERY_TOKENS = 32
 # bulk_update writes one CASE per field whose size grows with the batch: keep it small.
 UPDATE_BATCH = 250
 CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u30fc"
@@ -92,7 +95,7 @@ def search_agreements(queryset, text: str):
         return queryset.filter(pk=public_pk).annotate(
             relevance=models.Value(1.0, models.FloatField())
         )
-    query_tokens = tokens(text)
+    query_tokens = list(dict.fromkeys(tokens(text)))[:MAX_QUERY_TOKENS]
     if not query_tokens:
         return queryset.annotate(relevance=models.Value(0.0, models.FloatField()))
     if connection.vendor == "postgresql":
@@ -235,25 +238,35 @@ class AgreementIndexer:
             "pk", "title", "title_ja", "summary", "program_id"
         )
         parts = defaultdict(AgreementParts)
-        for agreement_id, pk in AgreementParticipant.objects.filter(
-            agreement_id__in=batch
-        ).values_list("agreement_id", "institution_id"):
+        for agreement_id, pk in (
+            AgreementParticipant.objects.filter(agreement_id__in=batch)
+            .order_by("pk")
+            .values_list("agreement_id", "institution_id")
+        ):
             parts[agreement_id].institution_ids.append(pk)
-        for agreement_id, pk in AgreementPartner.objects.filter(
-            agreement_id__in=batch
-        ).values_list("agreement_id", "organization_id"):
+        for agreement_id, pk in (
+            AgreementPartner.objects.filter(agreement_id__in=batch)
+            .order_by("pk")
+            .values_list("agreement_id", "organization_id")
+        ):
             parts[agreement_id].organization_ids.append(pk)
-        for agreement_id, pk in Agreement.disciplines.through.objects.filter(
-            agreement_id__in=batch
-        ).values_list("agreement_id", "discipline_id"):
+        for agreement_id, pk in (
+            Agreement.disciplines.through.objects.filter(agreement_id__in=batch)
+            .order_by("pk")
+            .values_list("agreement_id", "discipline_id")
+        ):
             parts[agreement_id].discipline_ids.append(pk)
-        for agreement_id, pk in Agreement.activity_types.through.objects.filter(
-            agreement_id__in=batch
-        ).values_list("agreement_id", "activitytype_id"):
+        for agreement_id, pk in (
+            Agreement.activity_types.through.objects.filter(agreement_id__in=batch)
+            .order_by("pk")
+            .values_list("agreement_id", "activitytype_id")
+        ):
             parts[agreement_id].activity_ids.append(pk)
-        for agreement_id, pk, identifier in SourceRecord.objects.filter(
-            agreement_id__in=batch
-        ).values_list("agreement_id", "data_source_id", "source_identifier"):
+        for agreement_id, pk, identifier in (
+            SourceRecord.objects.filter(agreement_id__in=batch)
+            .order_by("pk")
+            .values_list("agreement_id", "data_source_id", "source_identifier")
+        ):
             parts[agreement_id].sources.append((pk, identifier))
         updated, facets = [], []
         for agreement in agreements:

@@ -42,15 +42,22 @@ class PublishedAgreementsByIds(Sequence):
     is a moment behind.
     """
 
-    def __init__(self, ids):
+    def __init__(self, ids, *, compact=False):
         self.ids = ids
+        # A compact list (titles and dates) needs no participants or partners.
+        self.queryset = Agreement.objects.published()
+        self.queryset = (
+            self.queryset.select_related("program")
+            if compact
+            else (self.queryset.for_list())
+        )
 
     def __len__(self):
         return len(self.ids)
 
     def __getitem__(self, index):
         ids = [int(pk) for pk in self.ids[index]]
-        rows = Agreement.objects.published().for_list().in_bulk(ids)
+        rows = self.queryset.in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -169,7 +176,8 @@ class AgreementDetailView(DetailView):
             }
         )
         related = PublishedAgreementsByIds(
-            [pk for pk in sharing.ids[:6].tolist() if pk != agreement.pk][:5]
+            [pk for pk in sharing.ids[:6].tolist() if pk != agreement.pk][:5],
+            compact=True,
         )[:]
         return super().get_context_data(
             us_participants=[
@@ -250,7 +258,7 @@ class InstitutionDetailView(DetailView):
         )
         return super().get_context_data(
             agreement_count=found.count,
-            agreements=PublishedAgreementsByIds(found.ids)[:20],
+            agreements=PublishedAgreementsByIds(found.ids, compact=True)[:20],
             partner_institutions=_top(Institution, found.facet_counts["partners"]),
             disciplines=_top(
                 Discipline,
@@ -304,7 +312,7 @@ class OrganizationDetailView(DetailView):
         )
         return super().get_context_data(
             agreement_count=found.count,
-            agreements=PublishedAgreementsByIds(found.ids)[:20],
+            agreements=PublishedAgreementsByIds(found.ids, compact=True)[:20],
             us_institutions=_top(Institution, found.facet_counts["us"]),
             jp_institutions=_top(Institution, found.facet_counts["jp"]),
             **kwargs,
