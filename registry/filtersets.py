@@ -324,7 +324,22 @@ def _as_year(value):
     return None if value is None else int(value)
 
 
-class InstitutionFilterSet(django_filters.FilterSet):
+class NameSearchMixin:
+    """``q`` finds a name in English or Japanese, or any of the record's aliases."""
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        with_alias = queryset.model.objects.filter(aliases__name__icontains=value)
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(name_ja__icontains=value)
+            | Q(pk__in=with_alias.values("pk"))
+        )
+
+
+class InstitutionFilterSet(NameSearchMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Name"))
     country = django_filters.ChoiceFilter(choices=Country.choices, label=_("Country"))
     type = django_filters.MultipleChoiceFilter(
@@ -358,20 +373,6 @@ class InstitutionFilterSet(django_filters.FilterSet):
         model = Institution
         fields: list[str] = []
 
-    def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(name_ja__icontains=value)
-            | Q(
-                pk__in=Institution.objects.filter(
-                    aliases__name__icontains=value
-                ).values("pk")
-            )
-        )
-
     def filter_has_agreements(self, queryset, name, value):
         if value is None:
             return queryset
@@ -403,7 +404,7 @@ def with_agreement_counts(institutions):
     return institutions
 
 
-class OrganizationFilterSet(django_filters.FilterSet):
+class OrganizationFilterSet(NameSearchMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Name"))
     sector = django_filters.MultipleChoiceFilter(
         choices=Sector.choices, label=_("Sector")
@@ -413,17 +414,3 @@ class OrganizationFilterSet(django_filters.FilterSet):
     class Meta:
         model = Organization
         fields: list[str] = []
-
-    def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(name_ja__icontains=value)
-            | Q(
-                pk__in=Organization.objects.filter(
-                    aliases__name__icontains=value
-                ).values("pk")
-            )
-        )
