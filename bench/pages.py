@@ -56,10 +56,33 @@ def representative_requests() -> list[tuple[str, str]]:
         ),
         ("institution page: Tohoku University", "/institutions/tohoku-university/"),
         ("institution page: Harvard University", "/institutions/harvard-university/"),
+        ("API: list (page_size 100)", "/api/v1/agreements/?page_size=100"),
+        (
+            "API: list with filters (page_size 100)",
+            "/api/v1/agreements/?classification=consortium&us_state=CA&page_size=100",
+        ),
+        ("API: stats by discipline", "/api/v1/agreements/stats/?group_by=discipline"),
+        (
+            "API: stats U.S. × Japan pairs",
+            "/api/v1/agreements/stats/?group_by=us_institution,jp_institution",
+        ),
+        (
+            "API: stats by start year, filtered",
+            "/api/v1/agreements/stats/?group_by=start_year&sector=government",
+        ),
+        ("API: resolve a name", "/api/v1/institutions/resolve/?name=Tohoku%20Univ."),
+        (
+            "API: resolve a misspelt name",
+            "/api/v1/institutions/resolve/?name=Tohoku%20Unversity",
+        ),
     ]
 
 
 def time_pages() -> dict:
+    # The API's anonymous throttle would answer 429 long before 40 samples a URL.
+    from django.conf import settings
+
+    settings.API_ANON_RATE = None
     client = Client()
     started = time.perf_counter()
     client.get("/")  # builds this process's search index

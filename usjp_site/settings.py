@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
     "registry",
@@ -160,6 +163,49 @@ SIMPLE_HISTORY_REVERT_DISABLED = False
 SEARCH_INDEX_REFRESH_SECONDS = float(
     os.environ.get("SEARCH_INDEX_REFRESH_SECONDS", "2")
 )
+
+# The API (registry/api): read-only for everyone, writes for staff with the model's
+# permissions. Anonymous reads are throttled per address; "0" or "" turns that off.
+API_ANON_RATE = os.environ.get("API_ANON_RATE", "120/min").strip() or None
+if API_ANON_RATE == "0":
+    API_ANON_RATE = None
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous write is answered 401 with how to authenticate.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "registry.api.permissions.StaffWritesModelPermissions"
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["registry.api.throttling.AnonymousThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "registry.api.views.json_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "U.S.–Japan Research Partnership Registry API",
+    "DESCRIPTION": (
+        "Read-only for everyone: published agreements, institutions, organizations, "
+        "programs, disciplines, activities, sources and case studies, searched with "
+        "the parameters of the public pages. Writes for staff, with the admin's "
+        "rules."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page works offline: its scripts come from drf-spectacular-sidecar.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipantRoleEnum": "registry.models.ParticipantRole",
+        "PartnerRoleEnum": "registry.models.PartnerRole",
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -9,5 +9,6 @@ admin.site.index_title = _("Curation")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("registry.api.urls")),
     path("", include("registry.urls")),
 ]

@@ -1,0 +1,14 @@
+from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+
+
+class StaffWritesModelPermissions(DjangoModelPermissions):
+    """Anyone reads; only staff write, and only what their model permissions allow
+    (a curator adds and changes agreements, an editor also deletes them)."""
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff):
+            return False
+        return super().has_permission(request, view)

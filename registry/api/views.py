@@ -1,0 +1,450 @@
+"""The API's endpoints: the public records searched with the pages' FilterSets.
+
+Anonymous and non-staff users see published records only; staff see every record and
+may write, with their model permissions and the admin's rules. A public list of
+agreements is answered from the in-memory engine (ids in search order, then one page of
+rows), which gives what the FilterSet's SQL gives, faster.
+"""
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django_filters import utils as filter_utils
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from ..engine import published_index
+from ..filtersets import (
+    AgreementFilterSet,
+    InstitutionFilterSet,
+    OrganizationFilterSet,
+)
+from ..models import (
+    ActivityType,
+    Agreement,
+    AgreementParticipant,
+    AgreementPartner,
+    CaseStudy,
+    Country,
+    DataSource,
+    Discipline,
+    Institution,
+    Organization,
+    Program,
+    SourceRecord,
+    parse_public_id,
+)
+from ..resolver import resolve_institution
+from ..search import refresh_agreement_index
+from ..services import publication_move
+from . import schema as _schema_extensions  # noqa: F401 (registers them)
+from . import serializers
+from .pagination import RegistryPagination, wants_cursor
+from .stats import KEYS, PAIRS, UnknownKey, agreement_stats, parse_group_by
+
+INVALID = _("Some values are not valid: see errors.")
+
+
+def json_exception_handler(exc, context):
+    """Errors as JSON: ``detail`` says what went wrong; a validation error also lists
+    ``errors`` by parameter or field."""
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        errors = response.data
+        if not isinstance(errors, dict):
+            errors = {"non_field_errors": errors}
+        response.data = {"detail": str(INVALID), "errors": errors}
+    return response
+
+
+def reject_null_characters(request):
+    # No database stores a NUL in text, and PostgreSQL fails on one in a query.
+    for name, values in request.query_params.lists():
+        if any("\x00" in value for value in values) or "\x00" in name:
+            raise ValidationError({name: [_("Null characters are not allowed.")]})
+
+
+class RegistryFilterBackend(DjangoFilterBackend):
+    """The pages' FilterSet, strict: an unreadable value is a 400 naming it.
+
+    An agreement search is ordered as the pages order it (``sort``) unless the request
+    asks for an ``ordering``."""
+
+    def filter_queryset(self, request, queryset, view):
+        reject_null_characters(request)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        view.filterset = filterset
+        queryset = filterset.qs
+        if isinstance(filterset, AgreementFilterSet) and not (
+            request.query_params.get("ordering") or wants_cursor(request)
+        ):
+            queryset = filterset.ordered(queryset)
+        return queryset
+
+
+class StableOrderingFilter(OrderingFilter):
+    """``ordering`` with the primary key last, so equal values page steadily."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not any(
+            field.lstrip("-") in {"pk", "id"} for field in ordering
+        ):
+            descending = ordering[0].startswith("-")
+            ordering = [*ordering, "-pk" if descending else "pk"]
+        return ordering
+
+
+def is_staff(request) -> bool:
+    return bool(request.user and request.user.is_staff)
+
+
+def agreements_for_api():
+    """Everything an agreement's representation shows, in a fixed number of queries
+    whatever the page size.
+
+    Participants and partners are fetched unordered and put in order by the
+    serializer: ordering them in SQL by institution name made PostgreSQL walk every
+    institution's participations (0.3 s a page at 100,000 agreements)."""
+    return Agreement.objects.select_related("program").prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=AgreementParticipant.objects.select_related("institution"),
+        ),
+        Prefetch(
+            "partners",
+            queryset=AgreementPartner.objects.select_related("organization"),
+        ),
+        Prefetch("disciplines", queryset=Discipline.objects.select_related("parent")),
+        "activity_types",
+        Prefetch(
+            "sources", queryset=SourceRecord.objects.select_related("data_source")
+        ),
+    )
+
+
+class PublishedAgreementsByIds(Sequence):
+    """Agreement ids in search order, read a page at a time through ``published()``,
+    so a record withdrawn since the index was built never shows."""
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        ids = [int(pk) for pk in self.ids[index]]
+        rows = agreements_for_api().published().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+FILTER_ERRORS = OpenApiResponse(
+    description=_("An unreadable filter value: `errors` names the parameter.")
+)
+GROUP_BY = OpenApiParameter(
+    "group_by",
+    OpenApiTypes.STR,
+    required=True,
+    description=_("One of %(keys)s; or the pair %(pairs)s.")
+    % {
+        "keys": ", ".join(KEYS),
+        "pairs": "; ".join(",".join(pair) for pair in sorted(PAIRS)),
+    },
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Search agreements"),
+        description=_(
+            "The parameters of the public search page. Anonymous users see published "
+            "agreements only."
+        ),
+        responses={200: serializers.AgreementSerializer(many=True), 400: FILTER_ERRORS},
+    ),
+    retrieve=extend_schema(summary=_("One agreement, by public ID (USJP-000042)")),
+    create=extend_schema(
+        request=serializers.AgreementWriteSerializer,
+        responses={201: serializers.AgreementSerializer},
+    ),
+    update=extend_schema(
+        request=serializers.AgreementWriteSerializer,
+        responses={200: serializers.AgreementSerializer},
+    ),
+    partial_update=extend_schema(
+        request=serializers.AgreementWriteSerializer,
+        responses={200: serializers.AgreementSerializer},
+    ),
+)
+class AgreementViewSet(viewsets.ModelViewSet):
+    serializer_class = serializers.AgreementSerializer
+    filter_backends = [RegistryFilterBackend, StableOrderingFilter]
+    filterset_class = AgreementFilterSet
+    ordering_fields = ["start_date", "end_date", "title", "published_at", "updated_at"]
+    pagination_class = RegistryPagination
+    lookup_field = "public_id"
+    lookup_value_regex = "[^/]+"
+    queryset = Agreement.objects.none()  # for DjangoModelPermissions and the schema
+
+    def get_queryset(self):
+        queryset = agreements_for_api()
+        return queryset if is_staff(self.request) else queryset.published()
+
+    def get_object(self):
+        pk = parse_public_id(self.kwargs["public_id"])
+        if pk is None:
+            raise Http404
+        agreement = get_object_or_404(self.get_queryset(), pk=pk)
+        self.check_object_permissions(self.request, agreement)
+        return agreement
+
+    def list(self, request, *args, **kwargs):
+        if is_staff(request) or wants_cursor(request) or "ordering" in request.GET:
+            return super().list(request, *args, **kwargs)
+        filterset = self.validated_filterset()
+        found = published_index().search(filterset.criteria(), facet_dimensions={})
+        page = self.paginate_queryset(PublishedAgreementsByIds(found.ids))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def validated_filterset(self) -> AgreementFilterSet:
+        reject_null_characters(self.request)
+        filterset = AgreementFilterSet(
+            self.request.query_params, queryset=self.get_queryset()
+        )
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        return filterset
+
+    @extend_schema(
+        summary=_("Count agreements by a key, under any search"),
+        description=_(
+            "The total equals the list's count under the same filters. Each group's "
+            "`key` is what the filter of the same name takes."
+        ),
+        parameters=[GROUP_BY],
+        filters=True,
+        responses={200: serializers.StatsSerializer, 400: FILTER_ERRORS},
+    )
+    @action(detail=False, url_path="stats", pagination_class=None)
+    def stats(self, request):
+        try:
+            group_by = parse_group_by(request.query_params.get("group_by", ""))
+        except UnknownKey as error:
+            raise ValidationError({"group_by": [str(error)]}) from None
+        result = agreement_stats(
+            filterset=self.validated_filterset(),
+            group_by=group_by,
+            published_only=not is_staff(request),
+        )
+        return Response(serializers.StatsSerializer(result).data)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def create(self, request, *args, **kwargs):
+        return self._write(serializers.AgreementWriteSerializer(data=request.data))
+
+    def update(self, request, *args, **kwargs):
+        agreement = self.get_object()
+        return self._write(
+            serializers.AgreementWriteSerializer(
+                agreement, data=request.data, partial=kwargs.get("partial", False)
+            )
+        )
+
+    def _write(self, writer):
+        created = writer.instance is None
+        writer.context.update(self.get_serializer_context())
+        writer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            agreement = writer.save_agreement(user=self.request.user)
+            target = writer.validated_data.get("publication_state")
+            if target and target != agreement.publication_state:
+                # The workflow's rules and permissions: a curator cannot publish
+                # (PermissionDenied, a 403), a refused move undoes the whole write.
+                moved = publication_move(
+                    records=[agreement], state=target, user=self.request.user
+                )
+                if moved.refused:
+                    raise ValidationError({"publication_state": [moved.refused[0][1]]})
+            refresh_agreement_index(agreement_ids=[agreement.pk])
+        fresh = self.get_queryset().get(pk=agreement.pk)
+        return Response(
+            self.get_serializer(fresh).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def perform_destroy(self, agreement):
+        pk = agreement.pk
+        agreement._history_user = self.request.user
+        with transaction.atomic():
+            agreement.delete()
+            refresh_agreement_index(agreement_ids=[pk])
+
+
+COUNTRY = OpenApiParameter(
+    "country",
+    OpenApiTypes.STR,
+    enum=Country.values,
+    description=_("Only institutions of this country."),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Search institutions"),
+        responses={
+            200: serializers.InstitutionSerializer(many=True),
+            400: FILTER_ERRORS,
+        },
+    ),
+    retrieve=extend_schema(summary=_("One institution, by slug")),
+)
+class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Institution.objects.select_related("region", "parent").prefetch_related(
+        "aliases", "identifiers"
+    )
+    serializer_class = serializers.InstitutionSerializer
+    filter_backends = [RegistryFilterBackend, StableOrderingFilter]
+    filterset_class = InstitutionFilterSet
+    ordering_fields = ["name", "slug", "updated_at"]
+    pagination_class = RegistryPagination
+    lookup_field = "slug"
+    filterset = None  # set by RegistryFilterBackend
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.filterset.form.cleaned_data.get("sort") if self.filterset else None
+        if sort and not (wants_cursor(self.request) or "ordering" in self.request.GET):
+            # The page's order: by published agreements, or by name.
+            return self.filterset.ordered(self._with_counts(queryset))
+        return queryset
+
+    def _with_counts(self, queryset):
+        counts = published_index().institution_counts
+        institutions = list(queryset)
+        for institution in institutions:
+            institution.agreement_count = counts.get(institution.pk, 0)
+        return institutions
+
+    @extend_schema(
+        summary=_("Which institution a written name means"),
+        description=_(
+            "Folds case, width, punctuation and diacritics, reads abbreviations, "
+            "aliases and former names in English and Japanese, splits a school or "
+            "campus off as `unit`. `chosen` is set only when one institution is "
+            "meant; two plausible ones (“UW”) leave it empty and `ambiguous` true."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "name", OpenApiTypes.STR, required=True, description=_("As written.")
+            ),
+            COUNTRY,
+        ],
+        filters=False,
+        responses={200: serializers.ResolutionSerializer, 400: FILTER_ERRORS},
+    )
+    @action(detail=False, url_path="resolve", filter_backends=[], pagination_class=None)
+    def resolve(self, request):
+        reject_null_characters(request)
+        query = serializers.ResolveQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        resolution = resolve_institution(
+            name=query.validated_data["name"],
+            country=query.validated_data.get("country"),
+        )
+        return Response(serializers.ResolutionSerializer(resolution).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Search organizations"),
+        responses={
+            200: serializers.OrganizationSerializer(many=True),
+            400: FILTER_ERRORS,
+        },
+    )
+)
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Organization.objects.select_related("parent").prefetch_related("aliases")
+    serializer_class = serializers.OrganizationSerializer
+    filter_backends = [RegistryFilterBackend, StableOrderingFilter]
+    filterset_class = OrganizationFilterSet
+    ordering_fields = ["name", "slug", "updated_at"]
+    pagination_class = RegistryPagination
+    lookup_field = "slug"
+
+
+class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """A small vocabulary, by slug, ordered by name unless ``ordering`` says."""
+
+    filter_backends = [StableOrderingFilter]
+    ordering_fields = ["name", "slug"]
+    pagination_class = RegistryPagination
+    lookup_field = "slug"
+
+    def filter_queryset(self, queryset):
+        reject_null_characters(self.request)
+        return super().filter_queryset(queryset)
+
+
+class ProgramViewSet(ReferenceViewSet):
+    queryset = Program.objects.prefetch_related("organizations", "research_areas")
+    serializer_class = serializers.ProgramSerializer
+
+
+class DisciplineViewSet(ReferenceViewSet):
+    queryset = Discipline.objects.select_related("parent")
+    serializer_class = serializers.DisciplineSerializer
+
+
+class ActivityTypeViewSet(ReferenceViewSet):
+    queryset = ActivityType.objects.all()
+    serializer_class = serializers.ActivityTypeSerializer
+    ordering_fields = ["name", "slug", "position"]
+
+
+class DataSourceViewSet(ReferenceViewSet):
+    queryset = DataSource.objects.all()
+    serializer_class = serializers.DataSourceSerializer
+
+
+class CaseStudyViewSet(ReferenceViewSet):
+    serializer_class = serializers.CaseStudySerializer
+    ordering_fields = ["title", "slug", "published_at"]
+    queryset = CaseStudy.objects.none()
+
+    def get_queryset(self):
+        queryset = CaseStudy.objects.prefetch_related(
+            Prefetch(
+                "agreements",
+                queryset=Agreement.objects.only("pk", "publication_state"),
+            ),
+            "institutions",
+        )
+        return queryset if is_staff(self.request) else queryset.published()
