@@ -81,11 +81,14 @@ def token_document(*texts: str) -> str:
 
 
 def _tsquery(query_tokens: list[str]) -> str:
-    # Each token as a prefix: "partner" finds partnerships, "東" finds 東北.
-    return " & ".join(
-        "'" + token.replace("'", "''").replace("\\", "") + "':*"
-        for token in query_tokens
-    )
+    # A word as a prefix ("partner" finds partnerships, "東" finds 東北); a Japanese
+    # bigram is always whole, and matching it exactly halves the index work.
+    def term(token):
+        quoted = "'" + token.replace("'", "''").replace("\\", "") + "'"
+        whole_bigram = len(token) == 2 and CJK_RUN.match(token)
+        return quoted if whole_bigram else quoted + ":*"
+
+    return " & ".join(term(token) for token in query_tokens)
 
 
 def search_agreements(queryset, text: str):
