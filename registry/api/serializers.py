@@ -34,6 +34,17 @@ from ..rules import ProposedParticipant, check_agreement_composition
 # -- small nested forms ----------------------------------------------------------------
 
 
+class PublicPageUrlMixin:
+    """``url``: the record's public page, absolute when there is a request."""
+
+    def absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, record) -> str:
+        return self.absolute(record.get_absolute_url())
+
+
 class InstitutionRefSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
@@ -90,7 +101,7 @@ class FundingSerializer(serializers.Serializer):
 # -- agreements ------------------------------------------------------------------------
 
 
-class AgreementSerializer(serializers.Serializer):
+class AgreementSerializer(PublicPageUrlMixin, serializers.Serializer):
     """An agreement as the public sees it; staff also see its publication state."""
 
     public_id = serializers.CharField()
@@ -122,11 +133,8 @@ class AgreementSerializer(serializers.Serializer):
     )
     updated_at = serializers.DateTimeField()
 
-    def get_url(self, agreement) -> str:
-        return self._absolute(agreement.get_absolute_url())
-
     def get_api_url(self, agreement) -> str:
-        return self._absolute(
+        return self.absolute(
             reverse("api:agreement-detail", kwargs={"public_id": agreement.public_id})
         )
 
@@ -153,10 +161,6 @@ class AgreementSerializer(serializers.Serializer):
         if agreement.funding_amount is None:
             return None
         return FundingSerializer(agreement).data
-
-    def _absolute(self, path):
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
 
     def to_representation(self, agreement):
         # Built by hand: DRF's nested serializers cost ~2 ms an agreement, most of a
@@ -523,7 +527,7 @@ class IdentifierSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
-class InstitutionSerializer(serializers.ModelSerializer):
+class InstitutionSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     type = serializers.CharField(source="institution_type")
     parent = serializers.SlugRelatedField(
@@ -557,16 +561,11 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_url(self, institution) -> str:
-        request = self.context.get("request")
-        path = institution.get_absolute_url()
-        return request.build_absolute_uri(path) if request else path
-
     def get_agreement_count(self, institution) -> int:
         return published_index().institution_counts.get(institution.pk, 0)
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     parent = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
@@ -592,11 +591,6 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "agreement_count",
             "updated_at",
         ]
-
-    def get_url(self, organization) -> str:
-        request = self.context.get("request")
-        path = organization.get_absolute_url()
-        return request.build_absolute_uri(path) if request else path
 
     def get_agreement_count(self, organization) -> int:
         return published_index().organization_counts.get(organization.pk, 0)
