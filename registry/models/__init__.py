@@ -17,6 +17,13 @@ from .agreements import (
     parse_public_id,
 )
 from .common import AliasKind, Country, Language, PublicationState
+from .imports import (
+    ImportBatch,
+    ImportChannel,
+    ImportKind,
+    current_import_batch,
+    recording_import,
+)
 from .institutions import (
     EnrollmentBand,
     IdentifierScheme,
@@ -34,6 +41,8 @@ from .institutions import (
 from .reference import ActivityType, DataSource, Discipline, Region
 
 __all__ = [
+    "current_import_batch",
+    "recording_import",
     "PUBLIC_ID_PREFIX",
     "ActivityType",
     "Agreement",
@@ -50,6 +59,9 @@ __all__ = [
     "Discipline",
     "EnrollmentBand",
     "IdentifierScheme",
+    "ImportBatch",
+    "ImportChannel",
+    "ImportKind",
     "Institution",
     "InstitutionAlias",
     "InstitutionIdentifier",

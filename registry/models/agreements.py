@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from ..dates import DatePrecision, format_partial_date, period_bounds
 from .common import PublicationState, PublishableQuerySet, TimeStampedModel
+from .imports import ImportBatchLink
 
 PUBLIC_ID_PREFIX = "USJP-"
 PUBLIC_ID = re.compile(r"^USJP-(\d{6,})$", re.IGNORECASE)
@@ -265,6 +266,7 @@ class Agreement(TimeStampedModel):
     search_text = models.TextField(editable=False, blank=True, default="")
 
     history = HistoricalRecords(
+        bases=[ImportBatchLink],
         m2m_fields=[disciplines, activity_types],
         excluded_fields=["search_title", "search_text"],
     )
@@ -374,7 +376,7 @@ class AgreementParticipant(models.Model):
         ),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ImportBatchLink])
 
     class Meta:
         verbose_name = _("participant")
@@ -415,7 +417,7 @@ class AgreementPartner(models.Model):
         default=PartnerRole.PARTNER,
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ImportBatchLink])
 
     class Meta:
         verbose_name = _("non-HE partner")
@@ -456,7 +458,7 @@ class SourceRecord(models.Model):
     url = models.URLField(_("link"), max_length=1000, blank=True)
     retrieved_on = models.DateField(_("retrieved"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ImportBatchLink])
 
     class Meta:
         verbose_name = _("source record")
@@ -508,7 +510,9 @@ class CaseStudy(TimeStampedModel):
     )
     published_at = models.DateTimeField(_("first published"), null=True, blank=True)
 
-    history = HistoricalRecords(m2m_fields=[agreements, institutions])
+    history = HistoricalRecords(
+        m2m_fields=[agreements, institutions], bases=[ImportBatchLink]
+    )
     objects = PublishableQuerySet.as_manager()
 
     class Meta:

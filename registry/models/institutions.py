@@ -18,6 +18,7 @@ from .common import (
     PublicationState,
     TimeStampedModel,
 )
+from .imports import ImportBatchLink
 
 ROR_ID = re.compile(r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$")
 
@@ -161,7 +162,7 @@ class Institution(BilingualNameMixin, TimeStampedModel):
         _("curator notes"), blank=True, help_text=_("Never shown publicly.")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ImportBatchLink])
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
@@ -417,7 +418,7 @@ class Organization(BilingualNameMixin, TimeStampedModel):
         _("curator notes"), blank=True, help_text=_("Never shown publicly.")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ImportBatchLink])
 
     class Meta:
         verbose_name = _("organization")
