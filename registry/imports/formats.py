@@ -1,0 +1,77 @@
+"""The admin's upload formats: django-import-export's CSV, TSV, XLSX and JSON, reading
+through :func:`registry.imports.files.read_table`.
+
+The library's own formats parse with tablib: text in the one encoding the admin is set
+to, ',' only, the workbook's active sheet, cells as Python values, and no guard against
+a zip bomb. These formats say they are binary, so the admin keeps the upload as the
+bytes it was (see ``ImportMixin.write_to_tmp_storage`` and ``process_import``: a binary
+format gets no encoding and its temporary file is read back in ``'rb'`` mode), and read
+those bytes as every other importer does. The dataset they return carries the
+:class:`~registry.imports.files.Table` (rows keep the numbers the curator sees) and the
+original bytes, so a caller can read another sheet of the same upload.
+"""
+
+import tablib
+from import_export.formats.base_formats import CSV, JSON, TSV, XLSX
+
+from .files import read_table
+
+# The sheets our template (registry.imports.template) and exports (registry.exports)
+# put around the data; the first other visible sheet is read.
+NOT_DATA_SHEETS = ("Instructions", "Examples", "Lists", "About", "説明")
+
+
+class SheetFormat:
+    """Reads uploads with read_table; mixed in before a django-import-export format."""
+
+    file_format = ""
+    skip_sheets = NOT_DATA_SHEETS
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream):
+        """A dataset of the file's text cells; raises FileRejected if it cannot be read.
+
+        ``dataset.table`` is the Table read and ``dataset.raw_bytes`` the upload."""
+        # The admin passes bytes; a caller that read the file as text passes str.
+        data = in_stream.encode("utf-8") if isinstance(in_stream, str) else in_stream
+        table = read_table(
+            data, file_format=self.file_format, skip_sheets=self.skip_sheets
+        )
+        dataset = tablib.Dataset(headers=table.headers)
+        for row in table.rows:
+            dataset.append([row.values[header] for header in table.headers])
+        dataset.table = table
+        dataset.raw_bytes = data
+        return dataset
+
+
+class TextExport:
+    """Exports as the parent text format does, as bytes: a binary format's output is
+    written out as it is (the admin and the ``export`` command encode only text)."""
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(dataset, **kwargs).encode(self.encoding or "utf-8")
+
+
+class SheetCSV(SheetFormat, TextExport, CSV):
+    file_format = "csv"
+
+
+class SheetTSV(SheetFormat, TextExport, TSV):
+    file_format = "tsv"
+
+
+class SheetJSON(SheetFormat, TextExport, JSON):
+    file_format = "json"
+
+
+class SheetXLSX(SheetFormat, XLSX):
+    file_format = "xlsx"
+
+
+IMPORT_FORMATS = [SheetCSV, SheetXLSX, SheetTSV, SheetJSON]
