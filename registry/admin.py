@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_imports import AgreementImportMixin, ImportBatchListFilter
 from .models import (
     ActivityType,
     Agreement,
@@ -344,7 +345,11 @@ class AgreementAdminForm(forms.ModelForm):
 
 @admin.register(Agreement)
 class AgreementAdmin(
-    ReindexMixin, RegistryAdminDefaults, PublicationWorkflowMixin, SimpleHistoryAdmin
+    AgreementImportMixin,
+    ReindexMixin,
+    RegistryAdminDefaults,
+    PublicationWorkflowMixin,
+    SimpleHistoryAdmin,
 ):
     form = AgreementAdminForm
     list_display = [
@@ -369,6 +374,7 @@ class AgreementAdmin(
         ("disciplines", DisciplineListFilter),
         "activity_types",
         ("sources__data_source", admin.RelatedFieldListFilter),
+        ImportBatchListFilter,
     ]
     search_fields = [
         "title",

@@ -1,1 +1,2 @@
-"""Bulk uploads: files as people have them, read into rows and imported whole or not at all."""
+"""Bulk uploads: files as people have them, read into rows and imported whole or
+not at all."""

@@ -5,9 +5,10 @@ once: Japanese Excel saves CSV in Shift_JIS (CP932) and Western Excel in cp1252;
 own exports put ``# …`` comment lines before the header and an "About" sheet after the
 data; templates put an "Instructions" sheet first; a workbook may be a zip bomb, a
 damaged download or a PDF renamed ``.xlsx``. The result is a :class:`Table` of stripped
-text with the row numbers the curator sees in their editor, or :class:`FileRejected`
-with a message saying what is wrong and what to do. Nothing here knows what the
-columns mean: callers map headers to their columns with :func:`match_headers`.
+text with the row numbers the curator sees in their spreadsheet, or
+:class:`FileRejected` with a message saying what is wrong and what to do. Nothing
+here knows what the columns mean: callers map headers to their columns with
+:func:`match_headers`.
 """
 
 import codecs
@@ -32,6 +33,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 FORMATS = ("csv", "tsv", "xlsx", "json")
+# The sheets our template (registry.imports.template) and exports (registry.exports)
+# put around the data: without a sheet named, the first other visible sheet is read.
+NOT_DATA_SHEETS = ("Instructions", "Examples", "Lists", "About", "説明")
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -71,9 +75,8 @@ class FileRejected(Exception):
 @dataclass
 class Row:
     # Where the curator finds the row: a workbook's sheet row number; in CSV and TSV
-    # the line the record starts on, comment and header lines counted (a quoted cell
-    # over two lines makes the next record start a line later); in JSON the record's
-    # position in the list, from 1.
+    # the row Excel shows it on (comment and header lines counted, a quoted cell over
+    # two lines still one row); in JSON the record's position in the list, from 1.
     number: int
     # Header as written (stripped) -> cell text, stripped; '' when empty, never None.
     values: dict[str, str]
@@ -498,10 +501,13 @@ def _sniff_delimiter(text: str, file_format: str) -> tuple[str, bool]:
 def _csv_records(
     lines: Iterable[str], delimiter: str, line_offset: int, format_name: str
 ) -> Iterator[tuple[int, list[str]]]:
-    """(line number where the record starts, cells) for each record."""
+    """(row number, cells) for each record: the row a spreadsheet shows it on, so a
+    cell spanning several lines still counts one row. Messages about malformed text
+    name lines, as a text editor shows them."""
     # Strict: a quote left open would otherwise swallow the rest of the file silently.
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     previous_line = 0
+    records = 0
     while True:
         try:
             cells = next(reader)
@@ -527,7 +533,8 @@ def _csv_records(
                     "problem": error,
                 }
             raise FileRejected(message, code="malformed") from error
-        yield line_offset + previous_line + 1, [_cell_text(cell) for cell in cells]
+        records += 1
+        yield line_offset + records, [_cell_text(cell) for cell in cells]
         previous_line = reader.line_num
 
 

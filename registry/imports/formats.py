@@ -14,11 +14,7 @@ original bytes, so a caller can read another sheet of the same upload.
 import tablib
 from import_export.formats.base_formats import CSV, JSON, TSV, XLSX
 
-from .files import read_table
-
-# The sheets our template (registry.imports.template) and exports (registry.exports)
-# put around the data; the first other visible sheet is read.
-NOT_DATA_SHEETS = ("Instructions", "Examples", "Lists", "About", "説明")
+from .files import NOT_DATA_SHEETS, read_table
 
 
 class SheetFormat:

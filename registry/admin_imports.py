@@ -1,0 +1,318 @@
+"""Bulk uploads in the admin, on django-import-export's upload, preview and confirm
+steps: the preview shows every row as new, update, unchanged or an error with its row
+and column; unresolved institution names can be saved as aliases from it; committed
+imports are listed with their history."""
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from .imports.files import FileRejected
+from .imports.formats import IMPORT_FORMATS
+from .imports.resources import AgreementSheetResource
+from .imports.template import agreement_template_workbook
+from .models import (
+    Agreement,
+    AgreementParticipant,
+    AgreementPartner,
+    AliasKind,
+    ImportBatch,
+    ImportKind,
+    Institution,
+    InstitutionAlias,
+    Language,
+    Organization,
+    SourceRecord,
+)
+from .resolver import CJK
+
+SHEET_HELP = _(
+    "For a workbook with several sheets: the sheet to read. Blank: the first sheet "
+    "that is not instructions."
+)
+
+
+class SheetImportForm(ImportForm):
+    sheet = forms.CharField(
+        label=_("Sheet"), required=False, max_length=255, help_text=SHEET_HELP
+    )
+
+
+class SheetConfirmImportForm(ConfirmImportForm):
+    sheet = forms.CharField(widget=forms.HiddenInput(), required=False)
+
+
+class SaveAliasForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    institution = forms.ModelChoiceField(queryset=Institution.objects.all())
+
+
+class SheetImportExportMixin(ImportExportMixin):
+    """Uploads through registry.imports: our file reader, a sheet choice, the
+    whole-file plan as preview, and an ImportBatch for each committed import."""
+
+    import_form_class = SheetImportForm
+    confirm_form_class = SheetConfirmImportForm
+    import_template_name = "admin/registry/import.html"
+    # History and the ImportBatch record every change; a LogEntry a row adds nothing.
+    skip_admin_log = True
+
+    def get_import_formats(self):
+        return IMPORT_FORMATS
+
+    def get_export_formats(self):
+        return IMPORT_FORMATS
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["sheet"] = import_form.cleaned_data.get("sheet", "")
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs.pop("request", None)
+        if form is not None and form.is_valid():
+            kwargs["sheet"] = form.cleaned_data.get("sheet") or None
+        return kwargs
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, FileRejected):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        context["can_save_aliases"] = True
+        return context
+
+    def process_result(self, result, request):
+        if result.batch is None:
+            # The registry changed between preview and confirmation and the file no
+            # longer imports cleanly: show why, import nothing.
+            context = self.admin_site.each_context(request)
+            context.update(
+                {
+                    "title": _("Import"),
+                    "opts": self.model._meta,
+                    "result": result,
+                    "form": self.create_import_form(request),
+                }
+            )
+            messages.error(
+                request,
+                _("Nothing was imported: the file no longer passes its checks."),
+            )
+            return TemplateResponse(request, [self.import_template_name], context)
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        batch = result.batch
+        messages.success(
+            request,
+            format_html(
+                _(
+                    '<a href="{url}">Import {number}</a> of {file}: {new} new, '
+                    "{updated} updated, {unchanged} unchanged."
+                ),
+                url=reverse("admin:registry_importbatch_change", args=[batch.pk]),
+                number=batch.pk,
+                file=batch.file_name,
+                new=batch.created,
+                updated=batch.updated,
+                unchanged=batch.unchanged,
+            ),
+        )
+
+
+class AgreementImportMixin(SheetImportExportMixin):
+    resource_classes = [AgreementSheetResource]
+
+    def get_urls(self):
+        return [
+            path(
+                "import-template/",
+                self.admin_site.admin_view(self.template_view),
+                name="registry_agreement_import_template",
+            ),
+            path(
+                "save-alias/",
+                self.admin_site.admin_view(require_POST(self.save_alias_view)),
+                name="registry_agreement_save_alias",
+            ),
+            *super().get_urls(),
+        ]
+
+    def template_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        response = HttpResponse(
+            agreement_template_workbook(),
+            content_type=(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            ),
+        )
+        response["Content-Disposition"] = (
+            'attachment; filename="usjp-agreement-import-template.xlsx"'
+        )
+        return response
+
+    def save_alias_view(self, request):
+        """Save a name an import did not resolve as an alias of the institution the
+        curator picked, so the next preview resolves it."""
+        if not request.user.has_perm("registry.add_institutionalias"):
+            raise PermissionDenied
+        form = SaveAliasForm(request.POST)
+        back = reverse("admin:registry_agreement_import")
+        if not form.is_valid():
+            messages.error(
+                request, _("The alias was not saved: choose an institution.")
+            )
+            return HttpResponseRedirect(back)
+        institution = form.cleaned_data["institution"]
+        name = form.cleaned_data["name"].strip()
+        japanese = re.search(f"[{CJK}]", name) is not None
+        try:
+            with transaction.atomic():
+                InstitutionAlias.objects.create(
+                    institution=institution,
+                    name=name,
+                    language=Language.JA if japanese else Language.EN,
+                    kind=AliasKind.ALTERNATIVE,
+                )
+        except IntegrityError:
+            messages.info(
+                request,
+                _("“%(name)s” was already an alias of %(institution)s.")
+                % {"name": name, "institution": institution},
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "“%(name)s” is now an alias of %(institution)s. Upload the file "
+                    "again to preview it with the name resolved."
+                )
+                % {"name": name, "institution": institution},
+            )
+        return HttpResponseRedirect(back)
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Imports are records of what happened: read-only."""
+
+    list_display = [
+        "pk",
+        "imported_at",
+        "kind",
+        "list_format",
+        "file_name",
+        "imported_by",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "channel",
+    ]
+    list_filter = ["kind", "channel", "list_format"]
+    search_fields = ["file_name", "checksum"]
+    readonly_fields = [
+        "kind",
+        "list_format",
+        "channel",
+        "file_name",
+        "sheet",
+        "checksum",
+        "file_size",
+        "imported_by",
+        "imported_at",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "summary",
+        "records_changed",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("records changed"))
+    def records_changed(self, batch):
+        counts = history_counts(batch)
+        if not counts:
+            return "—"
+        items = [
+            format_html("<li>{}: {}</li>", label, count) for label, count in counts
+        ]
+        agreements = reverse("admin:registry_agreement_changelist")
+        items.append(
+            format_html(
+                '<li><a href="{}?import_batch={}">{}</a></li>',
+                agreements,
+                batch.pk,
+                _("The agreements this import created or changed"),
+            )
+        )
+        return format_html("<ul>{}</ul>", mark_safe("".join(items)))  # noqa: S308 (each item escaped above)
+
+
+class ImportBatchListFilter(admin.SimpleListFilter):
+    """Agreements an import created or changed, found through its history entries."""
+
+    title = _("import")
+    parameter_name = "import_batch"
+
+    def lookups(self, request, model_admin):
+        batches = ImportBatch.objects.filter(kind=ImportKind.AGREEMENTS)[:20]
+        return [(str(batch.pk), str(batch)) for batch in batches]
+
+    def queryset(self, request, queryset):
+        if not self.value() or not self.value().isdecimal():
+            return queryset
+        return queryset.filter(
+            pk__in=Agreement.history.filter(import_batch=self.value()).values("id")
+        )
+
+
+def history_counts(batch) -> list[tuple[str, int]]:
+    """How many history entries of each kind of record the import wrote."""
+    counts = []
+    for model in HISTORY_MODELS:
+        count = model.history.filter(import_batch=batch).count()
+        if count:
+            counts.append((str(model._meta.verbose_name_plural).capitalize(), count))
+    return counts
+
+
+HISTORY_MODELS = [
+    Agreement,
+    AgreementParticipant,
+    AgreementPartner,
+    SourceRecord,
+    Institution,
+    Organization,
+]

@@ -1,0 +1,662 @@
+"""The flat agreement sheet: planning, name resolution, all-or-nothing imports,
+idempotence, the command line and the admin's preview."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from registry.imports import agreement_sheet
+from registry.imports.agreement_sheet import import_agreement_file
+from registry.imports.template import agreement_template_workbook
+from registry.models import (
+    Agreement,
+    AgreementFacet,
+    AgreementParticipant,
+    Classification,
+    ImportBatch,
+    ImportChannel,
+    Institution,
+    InstitutionAlias,
+    PartnerRole,
+    PublicationState,
+    SourceRecord,
+)
+from tests.factories import make_agreement
+
+HEADERS = [
+    "public_id",
+    "title",
+    "classification",
+    "us_institutions",
+    "jp_institutions",
+    "partners",
+    "disciplines",
+    "activities",
+    "start",
+    "end",
+    "funding_amount",
+    "funding_currency",
+    "source",
+    "source_id",
+]
+
+
+def sheet(*rows, headers=HEADERS) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([row.get(header, "") for header in headers])
+    return buffer.getvalue().encode("utf-8")
+
+
+EARTHQUAKES = {
+    "title": "Earthquake early warning consortium",
+    "us_institutions": "Stanford University; Harvard University (School of Medicine)",
+    "jp_institutions": "東北大学 (災害科学国際研究所)\nKyoto University",
+    "partners": "National Science Foundation (funder)",
+    "disciplines": "Earth sciences; Disaster science and management",
+    "activities": "Research grant award",
+    "start": "March 2019",
+    "end": "2024",
+    "funding_amount": "$1,200,000",
+    "source": "USAspending.gov",
+    "source_id": "ASST-0001",
+}
+CLERKSHIP = {
+    "title": "Clinical clerkship exchange",
+    "us_institutions": "Duke University (School of Medicine)",
+    "jp_institutions": "Nagoya University (School of Medicine)",
+    "disciplines": "Clinical medicine",
+    "activities": "Student exchange",
+    "start": "2019-04",
+}
+
+
+def run(data, *, user=None, dry_run=False, file_name="agreements.csv", **kwargs):
+    return import_agreement_file(
+        data=data, file_name=file_name, user=user, dry_run=dry_run, **kwargs
+    )
+
+
+def errors_of(plan):
+    return {
+        (row.number, column): messages
+        for row in plan.rows
+        for column, messages in row.errors.items()
+    }
+
+
+# -- a clean file ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_new_agreements_are_imported_as_drafts_with_everything_resolved(editor):
+    outcome = run(sheet(EARTHQUAKES, CLERKSHIP), user=editor)
+
+    assert outcome.plan.counts == {"new": 2, "update": 0, "unchanged": 0, "error": 0}
+    agreement = Agreement.objects.get(title="Earthquake early warning consortium")
+    assert agreement.publication_state == PublicationState.DRAFT
+    # Partners make it a consortium when the classification is blank.
+    assert agreement.classification == Classification.CONSORTIUM
+    assert agreement.start_display == "2019-03"
+    assert agreement.end_display == "2024"
+    assert str(agreement.funding_amount) == "1200000.00"
+    assert agreement.funding_currency == "USD"
+    participants = {
+        (p.institution.slug, p.unit)
+        for p in agreement.participants.select_related("institution")
+    }
+    assert participants == {
+        ("stanford-university", ""),
+        ("harvard-university", "School of Medicine"),
+        ("tohoku-university", "災害科学国際研究所"),
+        ("kyoto-university", ""),
+    }
+    partner = agreement.partners.get()
+    assert (partner.organization.slug, partner.role) == (
+        "national-science-foundation",
+        PartnerRole.FUNDER,
+    )
+    assert set(agreement.disciplines.values_list("slug", flat=True)) == {
+        "earth-sciences",
+        "disaster-science-and-management",
+    }
+    source = agreement.sources.get()
+    assert (source.data_source.slug, source.source_identifier) == (
+        "usaspending",
+        "ASST-0001",
+    )
+    assert agreement.created_by == editor
+    # Indexed for search like any other write.
+    assert AgreementFacet.objects.filter(agreement=agreement).exists()
+    assert agreement.search_title
+
+
+@pytest.mark.django_db
+def test_an_import_is_recorded_and_its_history_entries_point_at_it(editor):
+    data = sheet(EARTHQUAKES, CLERKSHIP)
+    batch = run(data, user=editor, channel=ImportChannel.COMMAND).batch
+
+    assert batch.imported_by == editor
+    assert batch.channel == ImportChannel.COMMAND
+    assert (batch.rows, batch.created, batch.updated, batch.unchanged) == (2, 2, 0, 0)
+    assert batch.file_name == "agreements.csv"
+    assert len(batch.checksum) == 64 and batch.file_size == len(data)
+    created = Agreement.history.filter(import_batch=batch)
+    assert created.count() == 2
+    assert {entry.history_type for entry in created} == {"+"}
+    assert all(entry.history_user == editor for entry in created)
+    assert AgreementParticipant.history.filter(import_batch=batch).count() == 6
+    assert SourceRecord.history.filter(import_batch=batch).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_same_file_twice_changes_nothing_the_second_time(editor):
+    data = sheet(EARTHQUAKES, CLERKSHIP)
+    run(data, user=editor)
+    entries = Agreement.history.count() + AgreementParticipant.history.count()
+
+    second = run(data, user=editor)
+
+    assert second.plan.counts == {"new": 0, "update": 0, "unchanged": 2, "error": 0}
+    assert Agreement.history.count() + AgreementParticipant.history.count() == entries
+    assert second.batch.unchanged == 2
+
+
+@pytest.mark.django_db
+def test_a_dry_run_plans_but_writes_nothing(editor):
+    before = Agreement.objects.count()
+    outcome = run(sheet(EARTHQUAKES), user=editor, dry_run=True)
+
+    assert outcome.plan.counts["new"] == 1
+    assert outcome.batch is None
+    assert Agreement.objects.count() == before
+    assert not ImportBatch.objects.exists()
+
+
+# -- matching existing agreements ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_public_id_updates_that_agreement_and_keeps_what_the_file_lacks(editor):
+    agreement = Agreement.objects.get(title__contains="Duke University")
+    roles = dict(agreement.participants.values_list("institution__slug", "role"))
+    row = {"public_id": agreement.public_id, "title": agreement.title, "end": "2030"}
+    headers = ["public_id", "title", "end"]
+
+    outcome = run(sheet(row, headers=headers), user=editor)
+
+    [planned] = outcome.plan.rows
+    assert planned.action == "update"
+    assert planned.changes == ["End"]
+    agreement.refresh_from_db()
+    assert agreement.end_display == "2030"
+    # Columns the file lacks keep their values; participants keep their roles.
+    assert (
+        dict(agreement.participants.values_list("institution__slug", "role")) == roles
+    )
+    entry = agreement.history.first()
+    assert entry.import_batch == outcome.batch
+    assert entry.history_change_reason.startswith("Imported from agreements.csv")
+
+
+@pytest.mark.django_db
+def test_a_row_without_public_id_is_matched_by_source_and_source_id(editor):
+    run(sheet(EARTHQUAKES), user=editor)
+    changed = {**EARTHQUAKES, "end": "2027"}
+
+    outcome = run(sheet(changed), user=editor)
+
+    assert outcome.plan.counts["update"] == 1
+    assert Agreement.objects.filter(title=EARTHQUAKES["title"]).count() == 1
+    assert Agreement.objects.get(title=EARTHQUAKES["title"]).end_display == "2027"
+
+
+@pytest.mark.django_db
+def test_one_country_column_replaces_that_countrys_participants_only(editor):
+    run(sheet(EARTHQUAKES), user=editor)
+    agreement = Agreement.objects.get(title=EARTHQUAKES["title"])
+    row = {"public_id": agreement.public_id, "us_institutions": "Yale University"}
+
+    run(sheet(row, headers=["public_id", "us_institutions"]), user=editor)
+
+    slugs = set(agreement.participants.values_list("institution__slug", flat=True))
+    assert slugs == {"yale-university", "tohoku-university", "kyoto-university"}
+
+
+@pytest.mark.django_db
+def test_an_exported_file_imports_back_unchanged(client, editor):
+    exported = b"".join(client.get("/agreements/?export=csv").streaming_content)
+
+    outcome = run(exported, user=editor, file_name="export.csv")
+
+    published = Agreement.objects.published().count()
+    assert outcome.plan.counts == {
+        "new": 0,
+        "update": 0,
+        "unchanged": published,
+        "error": 0,
+    }
+    # status, synthetic, url and last updated are the registry's: known, not imported.
+    assert outcome.plan.unknown_columns == []
+
+
+@pytest.mark.django_db
+def test_a_likely_duplicate_is_reported_not_created(editor):
+    existing = Agreement.objects.get(title__contains="Duke University")
+    names = {
+        p.institution.country: p.institution.name
+        for p in existing.participants.select_related("institution")
+    }
+    row = {
+        "title": existing.title,
+        "us_institutions": names["US"],
+        "jp_institutions": names["JP"],
+    }
+
+    outcome = run(sheet(row), user=editor)
+
+    [message] = errors_of(outcome.plan)[(2, "title")]
+    assert existing.public_id in message
+    assert "put its public ID in the Public ID column" in message
+    assert outcome.batch is None
+
+
+@pytest.mark.django_db
+def test_two_rows_describing_one_agreement_are_reported(editor):
+    outcome = run(sheet(EARTHQUAKES, {**EARTHQUAKES, "title": "Other"}), user=editor)
+
+    assert errors_of(outcome.plan)[(3, "title")] == [
+        "Row 2 already describes this agreement (the same source and source ID): "
+        "keep one of the two rows."
+    ]
+    assert not Agreement.objects.filter(title=EARTHQUAKES["title"]).exists()
+
+
+@pytest.mark.django_db
+def test_unknown_and_synthetic_public_ids_are_errors(editor):
+    synthetic = make_agreement(title="Demo", is_synthetic=True)
+    rows = [
+        {"public_id": "USJP-999999", "title": "Ghost"},
+        {"public_id": synthetic.public_id, "title": "Demo"},
+        {"public_id": "42-ABC", "title": "Typo"},
+    ]
+
+    errors = errors_of(run(sheet(*rows), user=editor).plan)
+
+    assert errors[(2, "public_id")] == [
+        "There is no agreement USJP-999999: leave the public ID blank to add a new one."
+    ]
+    assert "synthetic demo data" in errors[(3, "public_id")][0]
+    assert "is not a public ID" in errors[(4, "public_id")][0]
+
+
+# -- names -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_unknown_name_is_an_error_with_candidates_and_nothing_is_written(editor):
+    before = (Agreement.objects.count(), Institution.objects.count())
+    row = {**CLERKSHIP, "us_institutions": "Duke Unversity"}
+
+    outcome = run(sheet(EARTHQUAKES, row), user=editor)
+
+    [message] = errors_of(outcome.plan)[(3, "us_institutions")]
+    assert "does not know “Duke Unversity”" in message
+    assert "Duke University" in message
+    [unresolved] = outcome.plan.unresolved
+    assert unresolved.name == "Duke Unversity"
+    assert unresolved.candidates[0].institution.slug == "duke-university"
+    # The clean row is not imported either, and no institution is invented.
+    assert (Agreement.objects.count(), Institution.objects.count()) == before
+    assert outcome.batch is None
+
+
+@pytest.mark.django_db
+def test_an_ambiguous_name_is_never_guessed(editor):
+    row = {**CLERKSHIP, "us_institutions": "UW"}
+
+    [message] = errors_of(run(sheet(row), user=editor).plan)[(2, "us_institutions")]
+
+    assert message.startswith("“UW” could be ")
+    assert "University of Washington" in message
+
+
+@pytest.mark.django_db
+def test_a_name_in_the_wrong_country_column_says_where_it_belongs(editor):
+    row = {**CLERKSHIP, "us_institutions": "Kyoto University"}
+
+    [message] = errors_of(run(sheet(row), user=editor).plan)[(2, "us_institutions")]
+
+    assert message == (
+        "“Kyoto University” is in Japan: list it under Japanese institutions."
+    )
+
+
+@pytest.mark.django_db
+def test_a_saved_alias_resolves_the_name_on_the_next_import(editor):
+    row = {
+        **CLERKSHIP,
+        "jp_institutions": "Nagoya Medical Campus Hub (School of Medicine)",
+    }
+    assert run(sheet(row), user=editor, dry_run=True).plan.has_errors
+    InstitutionAlias.objects.create(
+        institution=Institution.objects.get(slug="nagoya-university"),
+        name="Nagoya Medical Campus Hub",
+        language="en",
+        kind="alternative",
+    )
+
+    plan = run(sheet(row), user=editor, dry_run=True).plan
+
+    assert not plan.has_errors
+
+
+# -- values ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("start", "Spring 2019", "“Spring 2019” names no month."),
+        ("start", "soon", "is not a date"),
+        ("end", "2018", "The end (2018) is before the start (2019-04)."),
+        ("funding_amount", "about a million", "is not an amount"),
+        ("funding_amount", "-5", "is not an amount of money"),
+        ("funding_amount", "¥5,000", "Give the currency"),
+        ("disciplines", "Clinical medecine", "Did you mean “Clinical medicine”"),
+        ("activities", "Teaching", "No activity is called “Teaching”."),
+        ("classification", "bilateral", "is not a classification"),
+        ("partners", "Acme Corp (funder)", "No partner organization is called"),
+        ("source", "", "Source ID is given without a source"),
+    ],
+)
+def test_bad_values_are_errors_naming_their_column(editor, column, value, message):
+    row = {**CLERKSHIP, column: value}
+    if column == "source":
+        row["source_id"] = "X-1"
+    if column == "funding_amount" and value.startswith("¥"):
+        row["funding_currency"] = "USD"
+        column, message = "funding_currency", "The amount is in JPY"
+
+    errors = errors_of(run(sheet(row), user=editor).plan)
+
+    assert any(message in text for text in errors[(2, column)]), errors
+
+
+@pytest.mark.django_db
+def test_the_composition_rules_of_the_admin_apply(editor):
+    row = {**CLERKSHIP, "classification": "consortium"}
+
+    errors = errors_of(run(sheet(row), user=editor).plan)
+
+    assert (
+        "needs at least one non-higher-education partner" in errors[(2, "partners")][0]
+    )
+
+
+@pytest.mark.django_db
+def test_headers_are_matched_loosely_and_unknown_columns_reported(editor):
+    headers = ["Title", "U.S. Institutions", "JAPANESE institutions", "開始", "Notes"]
+    data = sheet(
+        {
+            "Title": "Loose headers",
+            "U.S. Institutions": "Duke University",
+            "JAPANESE institutions": "名古屋大学",
+            "開始": "2019",
+            "Notes": "ignored",
+        },
+        headers=headers,
+    )
+
+    outcome = run(data, user=editor)
+
+    assert outcome.plan.unknown_columns == ["Notes"]
+    agreement = Agreement.objects.get(title="Loose headers")
+    assert agreement.start_display == "2019"
+    assert agreement.participants.count() == 2
+    assert "Notes" in outcome.batch.summary
+
+
+@pytest.mark.django_db
+def test_a_file_without_a_title_column_is_refused_whole(editor):
+    outcome = run(sheet({"Name": "x"}, headers=["Name"]), user=editor)
+
+    assert outcome.plan.file_errors == [
+        "No “Title” column was found (the headers are “Name”). Start from the "
+        "template, or name the columns as it does."
+    ]
+
+
+@pytest.mark.django_db
+def test_escaped_formulas_and_markup_are_stored_as_inert_text(editor):
+    row = {**CLERKSHIP, "title": '\'=HYPERLINK("x") <script>alert(1)</script>'}
+
+    run(sheet(row), user=editor)
+
+    assert Agreement.objects.filter(
+        title='=HYPERLINK("x") <script>alert(1)</script>'
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_a_failure_while_writing_leaves_nothing_behind(editor, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("index unavailable")
+
+    monkeypatch.setattr(agreement_sheet, "refresh_agreement_index", broken)
+    before = Agreement.objects.count()
+
+    with pytest.raises(RuntimeError):
+        run(sheet(EARTHQUAKES, CLERKSHIP), user=editor)
+
+    assert Agreement.objects.count() == before
+    assert not ImportBatch.objects.exists()
+
+
+# -- the template ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_template_examples_import_cleanly_and_its_agreements_sheet_is_read(editor):
+    workbook = agreement_template_workbook()
+    names = load_workbook(io.BytesIO(workbook), read_only=True).sheetnames
+    assert names == ["Instructions", "Agreements", "Examples", "Lists"]
+
+    examples = run(
+        workbook, user=editor, dry_run=True, sheet="Examples", file_name="t.xlsx"
+    ).plan
+    assert examples.counts["new"] == 2 and not examples.has_errors, errors_of(examples)
+    # Without a sheet named, the empty Agreements sheet is read, not the instructions.
+    default = run(workbook, user=editor, dry_run=True, file_name="template.xlsx").plan
+    assert default.table.sheet == "Agreements"
+    assert default.file_errors == ["The file has a header row but no agreements."]
+
+
+# -- command line ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_command_imports_and_reports(tmp_path, editor):
+    path = tmp_path / "agreements.csv"
+    path.write_bytes(sheet(EARTHQUAKES, CLERKSHIP))
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_agreements", str(path), user="editor", stdout=out, stderr=err)
+
+    assert "2 rows: 2 new, 0 to update, 0 unchanged, 0 with errors" in out.getvalue()
+    batch = ImportBatch.objects.get()
+    assert f"Imported as import {batch.pk}" in out.getvalue()
+    assert batch.channel == ImportChannel.COMMAND and batch.imported_by == editor
+
+
+@pytest.mark.django_db
+def test_the_command_dry_run_writes_nothing(tmp_path):
+    path = tmp_path / "agreements.csv"
+    path.write_bytes(sheet(EARTHQUAKES))
+    out = io.StringIO()
+
+    call_command("import_agreements", str(path), "--dry-run", stdout=out, stderr=out)
+
+    assert "Dry run: nothing was written." in out.getvalue()
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_command_lists_errors_and_fails(tmp_path):
+    path = tmp_path / "agreements.csv"
+    path.write_bytes(sheet(EARTHQUAKES, {**CLERKSHIP, "start": "soon"}))
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_agreements", str(path), stdout=io.StringIO(), stderr=err)
+
+    assert re.search(r"Row 3, Start: “soon” is not a date", err.getvalue())
+    assert not Agreement.objects.filter(title=EARTHQUAKES["title"]).exists()
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_an_unreadable_file_clearly(tmp_path):
+    path = tmp_path / "agreements.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_agreements", str(path), stdout=io.StringIO())
+
+    assert "Traceback" not in str(refused.value)
+    assert str(refused.value)
+
+
+# -- admin -------------------------------------------------------------------------
+
+
+def upload(client, data, name="agreements.csv", sheet_name=""):
+    return client.post(
+        reverse("admin:registry_agreement_import"),
+        {
+            "import_file": _named_file(data, name),
+            "format": "0" if name.endswith(".csv") else "1",
+            "resource": "0",
+            "sheet": sheet_name,
+        },
+    )
+
+
+def _named_file(data, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.mark.django_db
+def test_admin_preview_then_confirm_imports_the_file(editor_client, editor):
+    response = upload(editor_client, sheet(EARTHQUAKES, CLERKSHIP))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "2 rows: 2 new, 0 to update, 0 unchanged, 0 with errors." in page
+    assert "Confirm import" in page
+    assert not Agreement.objects.filter(title=EARTHQUAKES["title"]).exists()
+
+    confirm = response.context["confirm_form"].initial
+    done = editor_client.post(
+        reverse("admin:registry_agreement_process_import"), confirm, follow=True
+    )
+
+    assert Agreement.objects.filter(title=EARTHQUAKES["title"]).exists()
+    batch = ImportBatch.objects.get()
+    assert batch.channel == ImportChannel.ADMIN and batch.imported_by == editor
+    assert f"Import {batch.pk}</a> of agreements.csv: 2 new" in done.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_preview_of_a_bad_file_lists_errors_and_offers_no_confirmation(
+    editor_client,
+):
+    row = {**CLERKSHIP, "us_institutions": "Duke Unversity <b>x</b>"}
+
+    page = upload(editor_client, sheet(EARTHQUAKES, row)).content.decode()
+
+    assert "Confirm import" not in page
+    assert "1 with errors" in page
+    assert "<strong>U.S. institutions</strong>" in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    # The unresolved name can be saved as an alias of a candidate.
+    assert reverse("admin:registry_agreement_save_alias") in page
+
+
+@pytest.mark.django_db
+def test_admin_saves_an_alias_from_the_preview(editor_client):
+    duke = Institution.objects.get(slug="duke-university")
+
+    response = editor_client.post(
+        reverse("admin:registry_agreement_save_alias"),
+        {"name": "Duke Unversity", "institution": duke.pk},
+    )
+
+    assert response.status_code == 302
+    assert duke.aliases.filter(name="Duke Unversity").exists()
+    plan = run(
+        sheet({**CLERKSHIP, "us_institutions": "Duke Unversity"}),
+        user=None,
+        dry_run=True,
+    ).plan
+    assert not plan.has_errors
+
+
+@pytest.mark.django_db
+def test_saving_an_alias_needs_the_permission(client, django_user_model):
+    viewer = django_user_model.objects.create_user("viewer", is_staff=True)
+    client.force_login(viewer)
+    duke = Institution.objects.get(slug="duke-university")
+
+    response = client.post(
+        reverse("admin:registry_agreement_save_alias"),
+        {"name": "Dook", "institution": duke.pk},
+    )
+
+    assert response.status_code == 403
+    assert not duke.aliases.filter(name="Dook").exists()
+
+
+@pytest.mark.django_db
+def test_admin_refuses_an_unreadable_file_with_its_reason(editor_client):
+    response = upload(editor_client, b"PK\x03\x04 not really a workbook", "a.csv")
+
+    errors = response.context["form"].errors["import_file"]
+    assert errors and "encountered while trying to read file" not in errors[0]
+
+
+@pytest.mark.django_db
+def test_admin_template_download(editor_client):
+    response = editor_client.get(reverse("admin:registry_agreement_import_template"))
+
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert "Instructions" in workbook.sheetnames
+
+
+@pytest.mark.django_db
+def test_import_batch_page_lists_what_it_changed(editor_client, editor):
+    batch = run(sheet(EARTHQUAKES), user=editor).batch
+
+    page = editor_client.get(
+        reverse("admin:registry_importbatch_change", args=[batch.pk])
+    ).content.decode()
+    agreements = editor_client.get(
+        reverse("admin:registry_agreement_changelist") + f"?import_batch={batch.pk}"
+    )
+
+    assert "Agreements: 1" in page
+    assert list(agreements.context["cl"].result_list) == [
+        Agreement.objects.get(title=EARTHQUAKES["title"])
+    ]
