@@ -116,6 +116,7 @@ class PublishedIndex:
             )
             for dimension in positions_by_dimension
         }
+        self._pair_cache = {}
 
     def _positions(self, ids: np.ndarray) -> np.ndarray:
         """Positions of these ids, leaving out any not in the index (new since)."""
@@ -239,34 +240,47 @@ class PublishedIndex:
             for year, count in zip(years, counts, strict=True)
         }
 
-    def count_pairs(self, first, second, keep) -> dict[tuple[int, int], int]:
+    def count_pairs(self, first, second, keep):
         """How many kept agreements have each (value of ``first``, value of
-        ``second``) pair, e.g. each U.S. × Japanese institution."""
+        ``second``) pair, e.g. each U.S. × Japanese institution: three arrays (first
+        values, second values, counts), ordered by first value, then second."""
         if first not in self.pairs or second not in self.pairs:
-            return {}
-        first_positions, first_values = self._kept_pairs(first, keep)
-        second_positions, second_values = self._kept_pairs(second, keep)
+            return _EMPTY, _EMPTY, _EMPTY
+        positions, codes, firsts, seconds = self._pair_rows(first, second)
+        width = len(seconds)
+        counts = np.bincount(codes[keep[positions]], minlength=len(firsts) * width)
+        found = np.flatnonzero(counts)
+        return firsts[found // width], seconds[found % width], counts[found]
+
+    def _pair_rows(self, first, second):
+        """Every (position, pair) of the index, a pair coded as one dense integer, with
+        the distinct values of each side: what a count of pairs needs whatever is kept.
+
+        Built on first use and kept with the index (some MB for the U.S. × Japan pairs):
+        crossing the rows anew took 40 ms a count at 100,000 agreements, counting the
+        kept ones takes 1."""
+        cached = self._pair_cache.get((first, second))
+        if cached is not None:
+            return cached
+        first_positions, first_values = self._by_position(first)
+        second_positions, second_values = self._by_position(second)
+        firsts, first_codes = np.unique(first_values, return_inverse=True)
+        seconds, second_codes = np.unique(second_values, return_inverse=True)
         # For each row of the first, the run of rows of the second at the same
         # agreement: the cross product, without a Python loop over agreements.
         starts = np.searchsorted(second_positions, first_positions, side="left")
         ends = np.searchsorted(second_positions, first_positions, side="right")
         lengths = ends - starts
-        left = np.repeat(first_values, lengths)
         run_starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
         offsets = np.arange(lengths.sum()) - run_starts
-        right = second_values[np.repeat(starts, lengths) + offsets]
-        # One integer a pair: a one-dimensional unique is many times faster.
-        width = int(right.max()) + 1 if len(right) else 1
-        pairs, counts = np.unique(left * width + right, return_counts=True)
-        return {
-            (pair // width, pair % width): count
-            for pair, count in zip(pairs.tolist(), counts.tolist(), strict=True)
-        }
+        right = second_codes[np.repeat(starts, lengths) + offsets]
+        codes = np.repeat(first_codes, lengths) * len(seconds) + right
+        cached = (np.repeat(first_positions, lengths), codes, firsts, seconds)
+        self._pair_cache[(first, second)] = cached
+        return cached
 
-    def _kept_pairs(self, dimension, keep):
+    def _by_position(self, dimension):
         positions, values = self.pairs[dimension]
-        kept = keep[positions]
-        positions, values = positions[kept], values[kept]
         order = np.argsort(positions, kind="stable")
         return positions[order], values[order]
 

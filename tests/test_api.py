@@ -5,11 +5,17 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
+from rest_framework.renderers import JSONRenderer
 
 from registry import engine, resolver
 from registry.api.stats import KEYS
 from registry.filtersets import AgreementFilterSet
-from registry.models import Agreement, PublicationState
+from registry.models import (
+    Agreement,
+    Dimension,
+    Institution,
+    PublicationState,
+)
 from tests.factories import make_agreement
 
 pytestmark = pytest.mark.django_db
@@ -376,6 +382,72 @@ def test_stats_pairing_table(client, registry_sample):
     assert body["total"] == 1
 
 
+@pytest.mark.parametrize(
+    "group_by", ["us_institution,jp_institution", "jp_institution", "start_year"]
+)
+def test_stats_come_in_order_and_as_the_json_renderer_writes_them(
+    client, registry_sample, group_by
+):
+    # Names where str() orders otherwise than plain text does (a quote sorts after a
+    # space), quotes of both kinds, Japanese, and a line separator JSON escapes.
+    names = {
+        "tohoku-university": "Tohoku",
+        "kyoto-university": "Tohoku Gakuin",
+        "harvard-university": "Harvard's College",
+        "university-of-california-irvine": 'UC "Irvine" O\'Neill',
+        "osaka-university": "大阪\u2028大学",
+    }
+    for slug, name in names.items():
+        Institution.objects.filter(slug=slug).update(name=name)
+    response = client.get(
+        f"{API}/agreements/stats/?group_by={group_by}", HTTP_ACCEPT="application/json"
+    )
+    body = response.json()
+    assert response.content == JSONRenderer().render(body)
+    groups = body["groups"]
+    assert groups == sorted(groups, key=lambda g: (-g["count"], str(g["label"])))
+    if group_by == "us_institution,jp_institution":
+        assert b"\\u2028" in response.content
+        labels = [group["label"] for group in groups]
+        washington = "University of Washington"
+        assert labels.index([washington, "Tohoku Gakuin"]) < labels.index(
+            [washington, "Tohoku"]
+        )
+    pretty = client.get(
+        f"{API}/agreements/stats/?group_by={group_by}",
+        HTTP_ACCEPT="application/json; indent=4",
+    )
+    assert pretty.content == JSONRenderer().render(body, "application/json; indent=4")
+
+
+def test_engine_counts_pairs_as_the_pairs_are(registry_sample):
+    index = engine.published_index()
+    pairs = {}
+    for agreement in Agreement.objects.published().prefetch_related(
+        "participants__institution"
+    ):
+        institutions = [p.institution for p in agreement.participants.all()]
+        for us in {i.pk for i in institutions if i.country == "US"}:
+            for jp in {i.pk for i in institutions if i.country == "JP"}:
+                pairs.setdefault((us, jp), set()).add(agreement.pk)
+    everything = index.ids >= 0
+    for keep in (everything, index.ids % 2 == 0, ~everything):
+        kept = set(index.ids[keep].tolist())
+        firsts, seconds, counts = index.count_pairs(
+            Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION, keep
+        )
+        found = dict(
+            zip(
+                zip(firsts.tolist(), seconds.tolist(), strict=True),
+                counts.tolist(),
+                strict=True,
+            )
+        )
+        expected = {pair: len(ids & kept) for pair, ids in pairs.items()}
+        assert found == {pair: n for pair, n in expected.items() if n}
+        assert list(found) == sorted(found)
+
+
 @pytest.mark.parametrize("group_by", ["", "nothing", "discipline,activity"])
 def test_stats_refuse_an_unknown_key(client, group_by):
     body = get(client, f"{API}/agreements/stats/?group_by={group_by}", status=400)
@@ -402,10 +474,10 @@ def test_engine_and_sql_stats_agree_on_published_records(
     Agreement.objects.exclude(publication_state=PublicationState.PUBLISHED).delete()
     staff_client = Client()
     staff_client.force_login(editor)
-    for key in KEYS:
-        public = get(client, f"{API}/agreements/stats/?group_by={key}")
-        staff = get(staff_client, f"{API}/agreements/stats/?group_by={key}")
-        assert public == staff, key
+    for group_by in [*KEYS, "us_institution,jp_institution"]:
+        public = get(client, f"{API}/agreements/stats/?group_by={group_by}")
+        staff = get(staff_client, f"{API}/agreements/stats/?group_by={group_by}")
+        assert public == staff, group_by
 
 
 # -- the resolver ----------------------------------------------------------------------

@@ -9,8 +9,10 @@ to its search, and the total is the count of the list under the same filters.
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
@@ -79,18 +81,50 @@ class UnknownKey(ValueError):
     pass
 
 
-@dataclass
-class Group:
-    key: object
-    label: str
-    count: int
+class Groups(Sequence):
+    """The groups, most agreements first, kept as columns rather than a dict each:
+    the pairing table has some 20,000 groups, and building, then writing, a dict a
+    group cost several times what counting them does. The API writes their JSON
+    straight from the columns (registry.api.renderers).
+
+    ``members[k]`` holds the distinct (key, label) of the k-th name of group_by, and
+    group i is ``members[k][indices[k][i]]`` for each k, counted ``counts[i]``.
+    """
+
+    def __init__(self, members: list[list[tuple]], indices: list[list[int]], counts):
+        self.members = members
+        self.indices = indices
+        self.counts = counts
+
+    def __len__(self):
+        return len(self.counts)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(len(self))[position]]
+        parts = [
+            members[indices[position]]
+            for members, indices in zip(self.members, self.indices, strict=True)
+        ]
+        if len(parts) == 1:
+            key, label = parts[0]
+        else:
+            key, label = [part[0] for part in parts], [part[1] for part in parts]
+        return {"key": key, "label": label, "count": self.counts[position]}
 
 
 @dataclass
 class Stats:
     total: int
     group_by: list[str]
-    groups: list[dict] = field(default_factory=list)
+    groups: Groups
+
+    def as_dict(self) -> dict:
+        return {
+            "total": self.total,
+            "group_by": self.group_by,
+            "groups": list(self.groups),
+        }
 
 
 def parse_group_by(text: str) -> list[str]:
@@ -113,49 +147,68 @@ def agreement_stats(*, filterset, group_by: list[str], published_only: bool) -> 
     """The total of the search and its agreements counted by ``group_by``.
 
     ``filterset`` is a valid AgreementFilterSet; with ``published_only`` it is read by
-    the engine, otherwise its query is counted in SQL.
+    the engine, otherwise its query is counted in SQL. Groups come most agreements
+    first, then by ``str(label)``.
     """
     if published_only:
-        total, counts = _engine_counts(filterset, group_by)
+        total, columns, counts = _engine_counts(filterset, group_by)
     else:
-        total, counts = _sql_counts(filterset, group_by)
-    keys = [KEYS[name] for name in group_by]
-    if len(keys) == 2:
-        labels = [
-            _labels(key, {value[position] for value in counts})
-            for position, key in enumerate(keys)
-        ]
-    else:
-        labels = [_labels(keys[0], counts)]
-    groups = []
-    for value, count in counts.items():
-        if len(keys) == 1:
-            shown = labels[0].get(value)
-            if shown is None:
-                continue  # a record deleted since the index was built
-            groups.append({"key": shown[0], "label": shown[1], "count": count})
-        else:
-            first, second = labels[0].get(value[0]), labels[1].get(value[1])
-            if first is None or second is None:
-                continue
-            groups.append(
-                {
-                    "key": [first[0], second[0]],
-                    "label": [first[1], second[1]],
-                    "count": count,
-                }
-            )
-    groups.sort(key=lambda group: (-group["count"], str(group["label"])))
-    return Stats(total=total, group_by=group_by, groups=groups)
+        total, columns, counts = _sql_counts(filterset, group_by)
+    counts = np.asarray(counts, dtype=np.int64)
+    shown = np.ones(len(counts), dtype=bool)
+    members, indices, ranks = [], [], []
+    for name, values in zip(group_by, columns, strict=True):
+        distinct, index = _distinct(values)
+        labels = _labels(KEYS[name], distinct)
+        found = [labels.get(value) for value in distinct]
+        # A record deleted since the index was built has no label: not shown.
+        shown &= np.array([member is not None for member in found], dtype=bool)[index]
+        members.append(found)
+        indices.append(index)
+        # The label's str() among equal counts. For a pair that is str([a, b]), that
+        # is "[" + repr(a) + ", " + repr(b) + "]"; no repr is the start of another
+        # (each ends at its closing quote), so it orders as (repr(a), repr(b)).
+        text = str if len(group_by) == 1 else repr
+        texts = ["" if member is None else text(member[1]) for member in found]
+        ranks.append(_dense_ranks(texts)[index])
+    # Stable, as sorting the groups themselves was: full ties keep the counted order.
+    order = np.lexsort((*reversed(ranks), -counts))
+    order = order[shown[order]]
+    return Stats(
+        total=total,
+        group_by=group_by,
+        groups=Groups(
+            members=members,
+            indices=[index[order].tolist() for index in indices],
+            counts=counts[order].tolist(),
+        ),
+    )
+
+
+def _distinct(values) -> tuple[list, np.ndarray]:
+    """The distinct values in the order they come, and where each value is among
+    them."""
+    where: dict = {}
+    index = [where.setdefault(value, len(where)) for value in values]
+    return list(where), np.array(index, dtype=np.int64)
+
+
+def _dense_ranks(texts: list[str]) -> np.ndarray:
+    """Each text's place in sorted order, equal texts sharing one."""
+    place = {text: rank for rank, text in enumerate(sorted(set(texts)))}
+    return np.array([place[text] for text in texts], dtype=np.int64)
 
 
 def _engine_counts(filterset, group_by):
+    """The total, and the groups counted as columns: each name's values, then the
+    counts."""
     index = published_index()
     keep = index.matching(filterset.criteria())
     total = int(keep.sum())
     if len(group_by) == 2:
         first, second = (KEYS[name].dimension for name in group_by)
-        return total, index.count_pairs(first, second, keep)
+        firsts, seconds, counts = index.count_pairs(first, second, keep)
+        return total, [firsts.tolist(), seconds.tolist()], counts
     key = KEYS[group_by[0]]
     if key.name == "classification":
         counts = index.count_classification(keep)
@@ -165,7 +218,13 @@ def _engine_counts(filterset, group_by):
         counts = index.count_start_year(keep)
     else:
         counts = index.count_dimension(key.dimension, keep)
-    return total, {value: count for value, count in counts.items() if count}
+    return _one_key(total, {value: count for value, count in counts.items() if count})
+
+
+def _one_key(total, counts: dict):
+    """What the counts of one key give agreement_stats: the total, the values, the
+    counts."""
+    return total, [list(counts)], list(counts.values())
 
 
 def _sql_counts(filterset, group_by):
@@ -186,7 +245,12 @@ def _sql_counts(filterset, group_by):
         ).values_list("agreement_id", "value"):
             for other in by_agreement.get(agreement_id, ()):
                 counts[(other, value)] += 1
-        return total, dict(counts)
+        pairs = list(counts)
+        return (
+            total,
+            [[pair[0] for pair in pairs], [pair[1] for pair in pairs]],
+            list(counts.values()),
+        )
     key = KEYS[group_by[0]]
     if key.name == "classification":
         rows = queryset.values_list("classification").annotate(n=Count("pk"))
@@ -204,7 +268,7 @@ def _sql_counts(filterset, group_by):
             .values_list("value")
             .annotate(n=Count("agreement_id"))
         )
-    return total, {value: count for value, count in rows if count}
+    return _one_key(total, {value: count for value, count in rows if count})
 
 
 def _labels(key: Key, values) -> dict:
@@ -227,7 +291,7 @@ def _labels(key: Key, values) -> dict:
             for value in values
             if value in key.choices.values
         }
-    records = key.model.objects.filter(pk__in=values).only("pk", "name", key.key_field)
-    return {
-        record.pk: (getattr(record, key.key_field), record.name) for record in records
-    }
+    rows = key.model.objects.filter(pk__in=values).values_list(
+        "pk", key.key_field, "name"
+    )
+    return {pk: (key_value, name) for pk, key_value, name in rows}

@@ -27,6 +27,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -57,6 +58,7 @@ from ..services import publication_move
 from . import schema as _schema_extensions  # noqa: F401 (registers them)
 from . import serializers
 from .pagination import RegistryPagination, wants_cursor
+from .renderers import StatsJSONRenderer
 from .stats import KEYS, PAIRS, UnknownKey, agreement_stats, parse_group_by
 
 INVALID = _("Some values are not valid: see errors.")
@@ -251,7 +253,13 @@ class AgreementViewSet(viewsets.ModelViewSet):
         filters=True,
         responses={200: serializers.StatsSerializer, 400: FILTER_ERRORS},
     )
-    @action(detail=False, url_path="stats", pagination_class=None)
+    @action(
+        detail=False,
+        url_path="stats",
+        pagination_class=None,
+        # The settings' renderers, with a JSON renderer that writes Stats fast.
+        renderer_classes=[StatsJSONRenderer, BrowsableAPIRenderer],
+    )
     def stats(self, request):
         try:
             group_by = parse_group_by(request.query_params.get("group_by", ""))
@@ -262,7 +270,9 @@ class AgreementViewSet(viewsets.ModelViewSet):
             group_by=group_by,
             published_only=not is_staff(request),
         )
-        return Response(serializers.StatsSerializer(result).data)
+        # Stats as they are: StatsSerializer documents them (the schema above), but
+        # serializing some 20,000 groups field by field cost 150 ms.
+        return Response(result)
 
     # -- writes ------------------------------------------------------------------------
 
