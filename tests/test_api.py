@@ -1,9 +1,13 @@
 """The REST API (/api/v1/): endpoints, filters, stats, pagination, permissions."""
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.renderers import JSONRenderer
 
@@ -11,10 +15,16 @@ from registry import engine, resolver
 from registry.api.stats import KEYS
 from registry.filtersets import AgreementFilterSet
 from registry.models import (
+    ActivityType,
     Agreement,
+    DataSource,
     Dimension,
+    Discipline,
     Institution,
+    Program,
     PublicationState,
+    SourceRecord,
+    parse_public_id,
 )
 from tests.factories import make_agreement
 
@@ -128,6 +138,143 @@ def test_agreement_representation(client, registry_sample):
     )
     assert body["partners"][0]["role"] == "funder"
     assert "publication_state" not in body  # staff only
+
+
+def represented_from_models(agreement: Agreement, *, staff: bool) -> dict:
+    """What the API shows of an agreement, read from its models one by one: what the
+    serializer, reading a whole page at once, must give."""
+
+    def named(record):
+        return {"slug": record.slug, "name": record.name, "name_ja": record.name_ja}
+
+    participants = sorted(
+        agreement.participants.select_related("institution"),
+        key=lambda p: (p.institution.country != "US", p.role, p.institution.name),
+    )
+    partners = sorted(
+        agreement.partners.select_related("organization"),
+        key=lambda p: p.organization.name,
+    )
+    data = {
+        "public_id": agreement.public_id,
+        "url": f"http://testserver/agreements/{agreement.public_id}/",
+        "api_url": f"http://testserver{API}/agreements/{agreement.public_id}/",
+        "title": agreement.title,
+        "title_ja": agreement.title_ja,
+        "summary": agreement.summary,
+        "classification": agreement.classification,
+        "status": agreement.current_status,
+        "start": agreement.start_display,
+        "start_precision": agreement.start_precision,
+        "end": agreement.end_display,
+        "end_precision": agreement.end_precision,
+        "funding": None
+        if agreement.funding_amount is None
+        else {
+            "amount": f"{agreement.funding_amount:.2f}",
+            "currency": agreement.funding_currency,
+        },
+        "program": named(agreement.program) if agreement.program else None,
+        "disciplines": [
+            {**named(d), "field": d.parent.slug if d.parent else None}
+            for d in agreement.disciplines.select_related("parent")
+        ],
+        "activities": [named(a) for a in agreement.activity_types.all()],
+        "participants": [
+            {
+                "institution": {
+                    **named(p.institution),
+                    "country": p.institution.country,
+                },
+                "role": p.role,
+                "unit": p.unit,
+            }
+            for p in participants
+        ],
+        "partners": [
+            {
+                "organization": {
+                    **named(p.organization),
+                    "sector": p.organization.sector,
+                    "country": p.organization.country,
+                },
+                "role": p.role,
+            }
+            for p in partners
+        ],
+        "sources": [
+            {
+                "source": named(s.data_source),
+                "identifier": s.source_identifier,
+                "url": s.url,
+            }
+            for s in agreement.sources.select_related("data_source").order_by("pk")
+        ],
+        "is_synthetic": agreement.is_synthetic,
+        "updated_at": serializers.DateTimeField().to_representation(
+            agreement.updated_at
+        ),
+    }
+    if staff:
+        data["publication_state"] = agreement.publication_state
+    return data
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_every_agreement_shows_what_its_models_hold(
+    client, curator, registry_sample, staff
+):
+    rich = make_agreement(
+        title="Everything an agreement can show",
+        us=("massachusetts-institute-of-technology", "harvard-university"),
+        jp=("tohoku-university", "kyoto-university"),
+        partners=("national-science-foundation", "national-institutes-of-health"),
+        program=Program.objects.order_by("pk").first(),
+        funding_amount=Decimal("1234.5"),
+        funding_currency="USD",
+        start_date=dt.date(2019, 3, 1),
+        start_precision="month",
+    )
+    rich.participants.filter(institution__slug="kyoto-university").update(
+        role="lead", unit="Graduate School of Science"
+    )
+    rich.participants.filter(institution__slug="harvard-university").update(
+        role="member", unit="Medical School"
+    )
+    rich.disciplines.set(
+        Discipline.objects.filter(
+            slug__in=["quantum-sciences", "natural-sciences", "ai-robotics"]
+        )
+    )
+    rich.activity_types.set(
+        ActivityType.objects.filter(
+            slug__in=["student-exchange", "research-grant-award", "scholar-exchange"]
+        )
+    )
+    for identifier in ("second-grant", "first-grant"):
+        SourceRecord.objects.create(
+            agreement=rich,
+            data_source=DataSource.objects.get(slug="usaspending"),
+            source_identifier=identifier,
+            url=f"https://example.org/{identifier}",
+        )
+    if staff:
+        client.force_login(curator)
+    listed = get(client, f"{API}/agreements/?page_size=500")["results"]
+    walked = get(client, f"{API}/agreements/?cursor=&page_size=500")["results"]
+    assert len(listed) == len(walked) >= 10
+    for row in [*listed, *walked]:
+        agreement = Agreement.objects.get(pk=parse_public_id(row["public_id"]))
+        assert row == represented_from_models(agreement, staff=staff)
+    detail = get(client, f"{API}/agreements/{rich.public_id}/")
+    assert detail == represented_from_models(rich, staff=staff)
+    assert len(detail["disciplines"]) == len(detail["activities"]) == 3
+    assert [p["institution"]["slug"] for p in detail["participants"]] == [
+        "harvard-university",  # U.S. first, then by role (member before partner)
+        "massachusetts-institute-of-technology",
+        "kyoto-university",
+        "tohoku-university",
+    ]
 
 
 def test_detail_by_unknown_or_unreadable_public_id_is_404(client):
