@@ -17,17 +17,19 @@ list row is first read into a normalized ``ListRecord``, then *matched* to the r
    ``resolver.normalize_name``, against every institution's names, Japanese names and
    aliases in the same country. Only an unambiguous name matches: a name that two
    institutions carry, or that two rows of the file share (IPEDS branch campuses), is
-   reported and the row is neither merged nor created.
+   reported and the row is neither merged nor created. A former name (an alias of
+   that kind) finds the merged institution first, as an old code would.
 
 Website and name see the registry as it was before the file (the rows of one list are
 different institutions, so what the file itself adds never matches another of its
 rows) and pass over institutions another row of the file identifies. An institution
 they find that holds *another* identifier of the list's scheme, one the file lacks (a
 successor's, a record ROR replaced), is reported, not merged. Several rows meeting
-one institution by identifier are a merged institution and its predecessors: a
-predecessor (a row not under the institution's current name) gives it its codes and
-its names as former names, not its other facts. By website or name, only a row under
-the institution's current name may share it; the others are reported.
+one institution by identifier or former name are a merged institution and its
+predecessors: a predecessor (a row not under the institution's current name) gives it
+its codes and its names as former names, not its other facts. By website or name,
+only a row under the institution's current name may share it; the others are
+reported.
 
 A matched institution is enriched: missing identifiers added, the list's names added
 as aliases unless the institution already has that name (compared folded, without
@@ -59,7 +61,10 @@ Rows that match nothing are created where the list's scope says so:
   registry (ROR ID, Japanese name, city, website, aliases) and create none: ROR's
   education records include schools, centres and junior colleges, and the extract
   covers only records changed since 2022. A record with a ROR parent (a campus or a
-  unit) is not matched by website, which it often shares with its parent.
+  unit) is not matched by website, which it often shares with its parent. ROR keeps
+  Tokyo Institute of Technology and Tokyo Medical and Dental University as active
+  records: found by their former names, they give the Institute of Science Tokyo
+  their ROR IDs, as a merger keeps its predecessors' codes.
 
 A file is *planned* whole first; a plan with any error (a malformed code, an unknown
 type, a record that fails validation) writes nothing and lists the errors with their
@@ -292,7 +297,18 @@ def read_csv_rows(
             _("%(list)s is read from a CSV file; this is an Excel workbook.")
             % {"list": _list_title(list_format)}
         )
-    text, encoding = _decode(data, ENCODINGS[list_format])
+    try:
+        text, encoding = _decode(data, ENCODINGS[list_format])
+    except ListRejected:
+        # Another list in another encoding (IPEDS's Latin-1 given as MEXT): say
+        # which columns it lacks rather than that it cannot be decoded.
+        first_line = data.split(b"\n", 1)[0].decode("latin-1")
+        _require(
+            [_header(cell) for cell in next(csv.reader([first_line]), [])],
+            required,
+            list_format,
+        )
+        raise
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         headers = [_header(cell) for cell in next(reader)]
@@ -612,16 +628,16 @@ def parse_ipeds(data: bytes, *, sheet=None) -> ParsedList:
         if closed:
             if pattern.match(_values(row, "newid")):
                 predecessors[row["newid"]].append(unitid)
-            parsed.skipped[SKIP_CLOSED] += 1
+            parsed.skipped[str(SKIP_CLOSED)] += 1
             continue
         if row["deggrant"] != "1":
-            parsed.skipped[SKIP_NOT_DEGREE] += 1
+            parsed.skipped[str(SKIP_NOT_DEGREE)] += 1
             continue
         if row.get("sector") == "0":
-            parsed.skipped[SKIP_OFFICE] += 1
+            parsed.skipped[str(SKIP_OFFICE)] += 1
             continue
         if row.get("pseflag") == "2":
-            parsed.skipped[SKIP_NOT_POSTSECONDARY] += 1
+            parsed.skipped[str(SKIP_NOT_POSTSECONDARY)] += 1
             continue
         name = squeeze(_values(row, "instnm"))
         institution_type = IPEDS_CONTROL.get(row["control"])
@@ -932,13 +948,13 @@ def parse_ror(data: bytes, *, sheet=None) -> ParsedList:
             parsed.identifiers.add((IdentifierScheme.ROR, ror_id))
         country = row["country_code"].upper()
         if country not in Country.values:
-            parsed.skipped[SKIP_ROR_COUNTRY] += 1
+            parsed.skipped[str(SKIP_ROR_COUNTRY)] += 1
             continue
         if row["status"].lower() != "active":
-            parsed.skipped[SKIP_ROR_STATUS] += 1
+            parsed.skipped[str(SKIP_ROR_STATUS)] += 1
             continue
         if "education" not in row["types"].lower().split("|"):
-            parsed.skipped[SKIP_ROR_TYPE] += 1
+            parsed.skipped[str(SKIP_ROR_TYPE)] += 1
             continue
         name = squeeze(row["name"])
         errors = []
@@ -1043,6 +1059,7 @@ class _Registry:
         self.by_identifier: dict[tuple[str, str], _Entry] = {}
         self.by_host: dict[tuple[str, str], set[_Entry]] = defaultdict(set)
         self.by_name: dict[tuple[str, str], set[_Entry]] = defaultdict(set)
+        self.by_former_name: dict[tuple[str, str], set[_Entry]] = defaultdict(set)
         by_pk = {}
         for institution in Institution.objects.select_related("region"):
             entry = _Entry(institution)
@@ -1057,8 +1074,13 @@ class _Registry:
         ):
             by_pk[pk].identifiers[scheme].add(value)
             self.by_identifier[(scheme, value)] = by_pk[pk]
-        for pk, name in InstitutionAlias.objects.values_list("institution_id", "name"):
+        for pk, name, kind in InstitutionAlias.objects.values_list(
+            "institution_id", "name", "kind"
+        ):
             self._index_name(by_pk[pk], name)
+            if kind == AliasKind.FORMER_NAME:
+                key = (by_pk[pk].institution.country, normalize_name(name))
+                self.by_former_name[key].add(by_pk[pk])
         self.regions = {(r.country, r.code): r for r in Region.objects.all()}
         self.regions_by_pk = {region.pk: region for region in self.regions.values()}
         self.slugs = set(Institution.objects.values_list("slug", flat=True)) | set(
@@ -1118,6 +1140,8 @@ SKIP_NOT_CREATED = {
 # Center"), not the postal city curators keep.
 UNREPORTED = {ListFormat.ROR: {"city"}}
 HOW = {"website": gettext_lazy("website"), "name": gettext_lazy("name")}
+# How a row can find an institution it is a predecessor of.
+SURE = {"identifier", "former name"}
 
 
 @dataclass
@@ -1284,6 +1308,14 @@ class _Planner:
             if len(found) == 1:
                 return self._checked(record, found.pop(), "website")
         keys = _name_keys(record)
+        # A former name is a merged institution's predecessor: Tokyo Institute of
+        # Technology is the Institute of Science Tokyo, whatever codes it holds.
+        former = set()
+        for key in keys:
+            if key not in self.shared_names:
+                former |= registry.by_former_name.get(key, set())
+        if len(former) == 1:
+            return former.pop(), "former name"
         # Each name's candidates: those all names agree on, if any (two "Seisen
         # University", one 清泉女子大学), else any name's.
         per_name = [
@@ -1360,9 +1392,10 @@ class _Planner:
         return None, ""
 
     def _settle(self, matches) -> dict[int, bool]:
-        """Rows that met the same institution. Rows found by identifier are a
-        merged institution and its predecessors (Tokyo Institute of Technology and
-        Tokyo Medical and Dental University, both the Institute of Science Tokyo):
+        """Rows that met the same institution. Rows found by identifier (or a
+        former name) are a merged institution and its predecessors (Tokyo
+        Institute of Technology and Tokyo Medical and Dental University, both the
+        Institute of Science Tokyo):
         a predecessor, not under the institution's current name, gives it its codes
         and names but not its other facts. A row found by website or name beside
         others keeps the match only if it alone has the institution's current name
@@ -1385,8 +1418,8 @@ class _Planner:
             def is_current(record, current=current):
                 return bool({key for _c, key in _name_keys(record)} & current)
 
-            by_identifier = [record for record, how in rows if how == "identifier"]
-            loose = [(record, how) for record, how in rows if how != "identifier"]
+            by_identifier = [record for record, how in rows if how in SURE]
+            loose = [(record, how) for record, how in rows if how not in SURE]
             keep = [record for record, _how in loose if is_current(record)]
             if by_identifier or len(keep) != 1:
                 keep = []
