@@ -12,8 +12,10 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,6 +27,11 @@ README = REPOSITORY / "README.md"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/usjp_bench"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 PAGES = str(REPOSITORY / "bench" / "pages.py")
+IMPORTS = str(REPOSITORY / "bench" / "imports.py")
+IMPORT_ROWS = 10_000
+# The registry's importer is timed this many times (median); the library's default
+# row-by-row resource, at ~100 s a run, once.
+IMPORT_RUNS = 3
 SAMPLES_NOTE = (
     "40 requests each after 3 warm-up ones, Django test client in one process"
 )
@@ -72,6 +79,44 @@ def measure(
         "peak_mib": usage.ru_maxrss / 1024,
         "output": output.decode(),
     }
+
+
+def measure_imports(environment: dict) -> list[str]:
+    """Table rows: a generated XLSX of IMPORT_ROWS agreements imported and committed
+    (then removed) by the registry's importer and by the library's default resource."""
+    workbook = Path(tempfile.gettempdir()) / "bench-agreements-10000.xlsx"
+    made = measure(
+        "make",
+        ["--make", str(workbook), "--rows", str(IMPORT_ROWS)],
+        environment,
+        script=IMPORTS,
+    )
+    size = json.loads(made["output"])["bytes"] / 2**20
+    rows = []
+    for resource, runs, label in (
+        ("sheet", IMPORT_RUNS, "registry importer (whole file, bulk)"),
+        ("default", 1, "django-import-export default resource (row by row)"),
+    ):
+        results = [
+            measure(
+                f"import {resource}",
+                ["--import", str(workbook), "--resource", resource],
+                environment,
+                script=IMPORTS,
+            )
+            for _ in range(runs)
+        ]
+        seconds = statistics.median(
+            json.loads(result["output"])["seconds"] for result in results
+        )
+        peak = max(result["peak_mib"] for result in results)
+        what = "median of" if runs > 1 else "one run of"
+        rows.append(
+            f"| import {IMPORT_ROWS:,}-row XLSX ({size:.1f} MiB), committed: {label}, "
+            f"{what} {runs} | {seconds:.1f} s | {peak:.0f} MiB |"
+        )
+    workbook.unlink()
+    return rows
 
 
 def machine() -> str:
@@ -123,6 +168,7 @@ def main() -> None:
     pages = json.loads(measure("pages", [], environment, script=PAGES)["output"])
     export = measure("export", ["--export"], environment, script=PAGES)
     exported = json.loads(export["output"])
+    imports = measure_imports(environment)
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` on {machine()}.",
         "",
@@ -136,6 +182,7 @@ def main() -> None:
         f"published, {exported['bytes'] / 2**20:.0f} MiB) "
         f"| {exported['seconds']:.1f} s "
         f"| {export['peak_mib']:.0f} MiB |",
+        *imports,
         "",
         f"Server time per request ({SAMPLES_NOTE}); the search index of "
         f"{options.agreements:,} agreements builds in "

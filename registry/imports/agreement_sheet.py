@@ -51,6 +51,7 @@ from ..models import (
     PartnerRole,
     Program,
     PublicationState,
+    SearchIndexVersion,
     SourceRecord,
     format_public_id,
     parse_public_id,
@@ -62,7 +63,13 @@ from ..rules import (
     check_agreement_composition,
     derive_classification,
 )
-from ..search import fold, refresh_agreement_index
+from ..search import (
+    AgreementIndexer,
+    AgreementParts,
+    fold,
+    refresh_agreement_index,
+    write_facet_rows,
+)
 from .files import NOT_DATA_SHEETS, FileRejected, Table, match_headers, read_table
 
 BULK_BATCH = 500
@@ -1272,11 +1279,14 @@ def apply_agreement_sheet(plan: SheetPlan, *, user, batch: ImportBatch) -> list[
     with transaction.atomic(), recording_import(batch):
         new_rows = [row for row in plan.rows if row.action == "new"]
         touched += _create(new_rows, user=user, batch=batch, reason=reason)
+        updated = []
         for row in plan.rows:
             if row.action == "update":
                 _update(row, present, user=user, reason=reason)
-                touched.append(row.agreement.pk)
-        refresh_agreement_index(agreement_ids=touched)
+                updated.append(row.agreement.pk)
+        # New agreements were indexed as they were written; changed ones now.
+        refresh_agreement_index(agreement_ids=updated)
+        touched += updated
     return touched
 
 
@@ -1289,20 +1299,35 @@ def _create(rows: list[RowPlan], *, user, batch, reason) -> list[int]:
         "custom_historical_attrs": {"import_batch": batch},
         "batch_size": BULK_BATCH,
     }
-    agreements = []
+    # Search documents are filled before the insert and facet rows written after it
+    # (as seed_demo does): reindexing ten thousand saved rows would double the time.
+    indexer = AgreementIndexer()
+    agreements, parts = [], []
     for row in rows:
         proposed = row.proposed
-        agreements.append(
-            Agreement(
-                **{name: getattr(proposed, name) for name in SCALAR_FIELDS},
-                publication_state=PublicationState.DRAFT,
-                created_by=user,
-                updated_by=user,
-            )
+        agreement = Agreement(
+            **{name: getattr(proposed, name) for name in SCALAR_FIELDS},
+            publication_state=PublicationState.DRAFT,
+            created_by=user,
+            updated_by=user,
         )
+        row_parts = AgreementParts(
+            institution_ids=[pk for pk, _unit in proposed.participants],
+            organization_ids=[pk for pk, _role in proposed.partners],
+            discipline_ids=sorted(proposed.disciplines),
+            activity_ids=sorted(proposed.activities),
+            sources=[(pk, identifier) for pk, identifier, *_rest in proposed.sources],
+        )
+        indexer.fill_documents(agreement, row_parts)
+        agreements.append(agreement)
+        parts.append(row_parts)
     agreements = bulk_create_with_history(agreements, Agreement, **history)
-    for row, agreement in zip(rows, agreements, strict=True):
+    facets = []
+    for row, agreement, row_parts in zip(rows, agreements, parts, strict=True):
         row.agreement = agreement
+        facets.extend(indexer.facet_rows(agreement, row_parts))
+    write_facet_rows(facets)
+    SearchIndexVersion.bump()
     participants, partners, sources = [], [], []
     disciplines, activities = [], []
     Disciplines = Agreement.disciplines.through
