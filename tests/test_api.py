@@ -856,3 +856,16 @@ def test_docs_are_served_offline(client):
     html = response.content.decode()
     assert "drf_spectacular_sidecar" in html or "/static/" in html
     assert "cdn.jsdelivr" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cursor", ["", "&cursor="])
+def test_browsable_api_pages_render_for_a_browser(client, cursor):
+    agreement = Agreement.objects.published().order_by("pk").first()
+
+    listing = client.get(f"/api/v1/agreements/?format=api{cursor}")
+    detail = client.get(f"/api/v1/agreements/{agreement.public_id}/?format=api")
+
+    assert listing.status_code == 200
+    assert agreement.public_id in listing.content.decode()
+    assert detail.status_code == 200

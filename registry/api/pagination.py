@@ -84,6 +84,10 @@ class RegistryPagination:
             },
         ]
 
+    def get_results(self, data):
+        # The browsable API reads the page's results to build its filter form.
+        return self.active.get_results(data)
+
     def to_html(self):
         return self.active.to_html()
 
