@@ -24,6 +24,9 @@ from registry.models import (
     Classification,
     Discipline,
     IdentifierScheme,
+    ImportBatch,
+    ImportChannel,
+    ImportKind,
     Institution,
     InstitutionIdentifier,
     InstitutionRedirect,
@@ -156,6 +159,23 @@ REGISTRY_MODELS = sorted(
 )
 
 
+# Imports are records of what happened: made by importing, never by hand.
+ADDABLE_MODELS = [model for model in REGISTRY_MODELS if model is not ImportBatch]
+
+
+def test_imports_are_read_only_in_the_admin(editor_client):
+    batch = sample(ImportBatch)
+
+    assert editor_client.get(admin_url(ImportBatch, "add")).status_code == 403
+    change = editor_client.get(admin_url(ImportBatch, "change", batch.pk))
+    assert change.status_code == 200
+    assert "kaken-2026.xlsx" in page_of(change)
+    assert 'name="_save"' not in page_of(change)
+    deleted = editor_client.post(admin_url(ImportBatch, "delete", batch.pk))
+    assert deleted.status_code == 403
+    assert ImportBatch.objects.filter(pk=batch.pk).exists()
+
+
 def model_id(model):
     return model._meta.model_name
 
@@ -175,6 +195,15 @@ def sample(model):
         return InstitutionRedirect.objects.create(
             old_slug="tohoku-daigaku", institution=institution("tohoku-university")
         )
+    if model is ImportBatch:
+        return ImportBatch.objects.create(
+            kind=ImportKind.AGREEMENTS,
+            channel=ImportChannel.COMMAND,
+            file_name="kaken-2026.xlsx",
+            checksum="0" * 64,
+            rows=3,
+            created=3,
+        )
     return model._default_manager.order_by("pk").first()
 
 
@@ -186,6 +215,7 @@ def test_every_registry_model_is_in_the_admin():
         "casestudy",
         "datasource",
         "discipline",
+        "importbatch",
         "institution",
         "institutionredirect",
         "organization",
@@ -207,11 +237,12 @@ def test_the_changelist_lists_every_record_of_the_model(curator_client, model):
     assert changelist.result_count == model._default_manager.count() > 0
     first = changelist.result_list[0]
     assert admin_url(model, "change", first.pk) in page_of(response)
-    title = f"Select {model._meta.verbose_name} to change"
+    verb = "change" if model in ADDABLE_MODELS else "view"
+    title = f"Select {model._meta.verbose_name} to {verb}"
     assert escape(title) in page_of(response)
 
 
-@pytest.mark.parametrize("model", REGISTRY_MODELS, ids=model_id)
+@pytest.mark.parametrize("model", ADDABLE_MODELS, ids=model_id)
 def test_the_add_page_offers_an_empty_form_for_the_model(curator_client, model):
     """The add page shows the model's form, unbound, its first field included."""
     response = curator_client.get(admin_url(model, "add"))
@@ -847,15 +878,15 @@ def test_the_agreement_changelist_costs_the_same_queries_for_2_or_50_rows(
                 program=program if index % 3 else None,
             )
 
-    # 13 = session, user, user permissions, group permissions; the list filters:
-    # programs, disciplines (fields joined), activity types, data sources; the filtered
-    # and the total count; the page of rows (program joined); participants
-    # (institution, region joined); partners (organization joined).
+    # 14 = session, user, user permissions, group permissions; the list filters:
+    # programs, disciplines (fields joined), activity types, data sources, recent
+    # imports; the filtered and the total count; the page of rows (program joined);
+    # participants (institution, region joined); partners (organization joined).
     assert_constant_queries(
         curator_client,
         admin_url(Agreement, "changelist"),
         add_rows,
-        13,
+        14,
         django_assert_num_queries,
     )
 

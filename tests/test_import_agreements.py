@@ -154,6 +154,12 @@ def test_an_import_is_recorded_and_its_history_entries_point_at_it(editor):
     assert {entry.history_type for entry in created} == {"+"}
     assert all(entry.history_user == editor for entry in created)
     assert AgreementParticipant.history.filter(import_batch=batch).count() == 6
+    # The creation entry shows the disciplines, as one written by a save would.
+    entry = Agreement.history.get(import_batch=batch, title=EARTHQUAKES["title"])
+    assert {link.discipline.slug for link in entry.disciplines.all()} == {
+        "earth-sciences",
+        "disaster-science-and-management",
+    }
     assert SourceRecord.history.filter(import_batch=batch).count() == 1
 
 

@@ -1370,7 +1370,36 @@ def _create(rows: list[RowPlan], *, user, batch, reason) -> list[int]:
     bulk_create_with_history(sources, SourceRecord, **history)
     Disciplines.objects.bulk_create(disciplines, batch_size=BULK_BATCH)
     Activities.objects.bulk_create(activities, batch_size=BULK_BATCH)
+    _record_m2m_history(
+        batch, {"disciplines": disciplines, "activity_types": activities}
+    )
     return [agreement.pk for agreement in agreements]
+
+
+def _record_m2m_history(batch, rows_by_field: dict) -> None:
+    """Give each new agreement's history entry its disciplines and activities, as
+    simple-history does for a save: bulk inserts of the links send no signal."""
+    history = Agreement.history.model
+    entry_of = dict(
+        Agreement.history.filter(import_batch=batch, history_type="+").values_list(
+            "id", "history_id"
+        )
+    )
+    for name, rows in rows_by_field.items():
+        through = history._meta.get_field(f"historicalagreement_{name}").related_model
+        other = Agreement._meta.get_field(name).m2m_reverse_name()
+        through.objects.bulk_create(
+            (
+                through(
+                    id=row.pk,
+                    history_id=entry_of[row.agreement_id],
+                    agreement_id=row.agreement_id,
+                    **{other: getattr(row, other)},
+                )
+                for row in rows
+            ),
+            batch_size=BULK_BATCH,
+        )
 
 
 def _update(row: RowPlan, present: set[str], *, user, reason) -> None:
