@@ -17,10 +17,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from .imports.files import FileRejected
-from .imports.formats import IMPORT_FORMATS
+from .imports.formats import IMPORT_FORMATS, reading_sheet
 from .imports.resources import AgreementSheetResource
 from .imports.template import agreement_template_workbook
 from .models import (
@@ -64,6 +64,8 @@ class SheetImportExportMixin(ImportExportMixin):
     whole-file plan as preview, and an ImportBatch for each committed import."""
 
     import_form_class = SheetImportForm
+    # The sheets are whole: no choosing of columns to export.
+    export_form_class = ExportForm
     confirm_form_class = SheetConfirmImportForm
     import_template_name = "admin/registry/import.html"
     # History and the ImportBatch record every change; a LogEntry a row adds nothing.
@@ -71,6 +73,14 @@ class SheetImportExportMixin(ImportExportMixin):
 
     def get_import_formats(self):
         return IMPORT_FORMATS
+
+    def import_action(self, request, **kwargs):
+        with reading_sheet(request.POST.get("sheet")):
+            return super().import_action(request, **kwargs)
+
+    def process_import(self, request, **kwargs):
+        with reading_sheet(request.POST.get("sheet")):
+            return super().process_import(request, **kwargs)
 
     def get_export_formats(self):
         return IMPORT_FORMATS

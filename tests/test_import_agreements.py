@@ -666,3 +666,60 @@ def test_import_batch_page_lists_what_it_changed(editor_client, editor):
     assert list(agreements.context["cl"].result_list) == [
         Agreement.objects.get(title=EARTHQUAKES["title"])
     ]
+
+
+@pytest.mark.django_db
+def test_a_japanese_excel_csv_in_cp932_imports_with_japanese_names(editor):
+    data = sheet(
+        {
+            "title": "臨床実習交流",
+            "us_institutions": "Duke University",
+            "jp_institutions": "名古屋大学（医学部）; 東北大学",
+            "start": "2019年4月",
+            "funding_amount": "￥5,000,000",
+        }
+    ).decode("utf-8")
+
+    outcome = run(data.encode("cp932"), user=editor)
+
+    assert outcome.plan.table.encoding == "cp932"
+    agreement = Agreement.objects.get(title="臨床実習交流")
+    assert {
+        (p.institution.slug, p.unit)
+        for p in agreement.participants.select_related("institution")
+    } == {
+        ("duke-university", ""),
+        ("nagoya-university", "医学部"),
+        ("tohoku-university", ""),
+    }
+    assert (agreement.start_display, agreement.funding_currency) == ("2019-04", "JPY")
+
+
+@pytest.mark.django_db
+def test_admin_reads_the_sheet_named_in_a_workbook(editor_client):
+    workbook = agreement_template_workbook()
+
+    response = upload(editor_client, workbook, "template.xlsx", sheet_name="examples")
+
+    assert response.context["result"].plan.table.sheet == "Examples"
+    assert "2 rows: 2 new" in response.content.decode()
+    wrong = upload(editor_client, workbook, "template.xlsx", sheet_name="Data")
+    assert "Examples" in wrong.content.decode()  # the message lists the sheets
+    assert "confirm_form" not in wrong.context or not wrong.context["confirm_form"]
+
+
+@pytest.mark.django_db
+def test_admin_export_escapes_formulas_and_reimports_unchanged(editor_client, editor):
+    make_agreement(title="=1+1 is not a formula here")
+
+    response = editor_client.post(
+        reverse("admin:registry_agreement_export"),
+        {"format": "0", "resource": "0"},
+    )
+
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    assert "'=1+1 is not a formula here" in text
+    plan = run(text.encode(), user=editor, dry_run=True, file_name="admin.csv").plan
+    assert not plan.has_errors, errors_of(plan)
+    assert plan.counts["new"] == plan.counts["update"] == 0

@@ -1050,8 +1050,13 @@ def test_export_as_the_parent_formats_do_as_bytes():
     dataset = tablib.Dataset(
         ["Quantum", "量子", 2019], headers=["title", "title_ja", "start"]
     )
-    assert SheetCSV().export_data(dataset) == CSV().export_data(dataset).encode()
-    assert SheetTSV().export_data(dataset) == TSV().export_data(dataset).encode()
+    # With a BOM, so that Excel reads the Japanese as UTF-8.
+    assert SheetCSV().export_data(dataset) == CSV().export_data(dataset).encode(
+        "utf-8-sig"
+    )
+    assert SheetTSV().export_data(dataset) == TSV().export_data(dataset).encode(
+        "utf-8-sig"
+    )
     assert SheetJSON().export_data(dataset) == JSON().export_data(dataset).encode()
     assert (
         SheetCSV(encoding="cp932")

@@ -11,10 +11,29 @@ those bytes as every other importer does. The dataset they return carries the
 original bytes, so a caller can read another sheet of the same upload.
 """
 
+import contextlib
+import contextvars
+
 import tablib
 from import_export.formats.base_formats import CSV, JSON, TSV, XLSX
 
 from .files import NOT_DATA_SHEETS, read_table
+
+# The admin makes a format object per upload and asks it for a dataset, knowing nothing
+# of sheets; the sheet the curator named reaches it through this, set per request.
+_requested_sheet: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "requested_sheet", default=None
+)
+
+
+@contextlib.contextmanager
+def reading_sheet(name: str | None):
+    """Datasets created inside this block are read from the sheet ``name``."""
+    token = _requested_sheet.set(name or None)
+    try:
+        yield
+    finally:
+        _requested_sheet.reset(token)
 
 
 class SheetFormat:
@@ -36,7 +55,10 @@ class SheetFormat:
         # The admin passes bytes; a caller that read the file as text passes str.
         data = in_stream.encode("utf-8") if isinstance(in_stream, str) else in_stream
         table = read_table(
-            data, file_format=self.file_format, skip_sheets=self.skip_sheets
+            data,
+            file_format=self.file_format,
+            sheet=_requested_sheet.get(),
+            skip_sheets=self.skip_sheets,
         )
         dataset = tablib.Dataset(headers=table.headers)
         for row in table.rows:
@@ -50,8 +72,12 @@ class TextExport:
     """Exports as the parent text format does, as bytes: a binary format's output is
     written out as it is (the admin and the ``export`` command encode only text)."""
 
+    # Excel reads a CSV as UTF-8 (Japanese names) only when it starts with a BOM.
+    export_encoding = "utf-8-sig"
+
     def export_data(self, dataset, **kwargs):
-        return super().export_data(dataset, **kwargs).encode(self.encoding or "utf-8")
+        encoding = self.encoding or self.export_encoding
+        return super().export_data(dataset, **kwargs).encode(encoding)
 
 
 class SheetCSV(SheetFormat, TextExport, CSV):
@@ -64,6 +90,7 @@ class SheetTSV(SheetFormat, TextExport, TSV):
 
 class SheetJSON(SheetFormat, TextExport, JSON):
     file_format = "json"
+    export_encoding = "utf-8"
 
 
 class SheetXLSX(SheetFormat, XLSX):

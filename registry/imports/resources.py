@@ -77,7 +77,9 @@ class AgreementSheetResource(resources.ModelResource):
         queryset = Agreement.objects.all() if queryset is None else queryset
         dataset = tablib.Dataset(headers=list(EXPORT_COLUMNS))
         base_url = kwargs.get("base_url", "")
-        for agreement in queryset.order_by("pk").for_export().iterator(chunk_size=1000):
+        # The admin's queryset prefetches for its list; the export reads its own way.
+        rows = queryset.prefetch_related(None).order_by("pk").for_export()
+        for agreement in rows.iterator(chunk_size=1000):
             row = agreement_row(agreement, base_url=base_url)
             dataset.append([escape_formula(row[column]) for column in EXPORT_COLUMNS])
         return dataset
