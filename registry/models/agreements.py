@@ -136,9 +136,13 @@ class AgreementQuerySet(PublishableQuerySet):
             .prefetch_related(
                 "disciplines",
                 "activity_types",
+                # Sources in the order recorded: an export of the same data is the
+                # same file.
                 Prefetch(
                     "sources",
-                    queryset=SourceRecord.objects.select_related("data_source"),
+                    queryset=SourceRecord.objects.select_related(
+                        "data_source"
+                    ).order_by("pk"),
                 ),
             )
         )
@@ -152,7 +156,9 @@ class AgreementQuerySet(PublishableQuerySet):
                 "activity_types",
                 Prefetch(
                     "sources",
-                    queryset=SourceRecord.objects.select_related("data_source"),
+                    queryset=SourceRecord.objects.select_related(
+                        "data_source"
+                    ).order_by("pk"),
                 ),
             )
         )
