@@ -3,7 +3,8 @@ from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 
 class StaffWritesModelPermissions(DjangoModelPermissions):
     """Anyone reads; only staff write, and only what their model permissions allow
-    (a curator adds and changes agreements, an editor also deletes them)."""
+    (a curator adds and changes agreements, institutions and organizations; an editor
+    also deletes agreements)."""
 
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:

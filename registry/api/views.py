@@ -27,6 +27,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -50,7 +51,7 @@ from ..models import (
     parse_public_id,
 )
 from ..resolver import resolve_institution
-from ..search import refresh_agreement_index
+from ..search import agreements_of, refresh_agreement_index
 from ..services import publication_move
 from . import schema as _schema_extensions  # noqa: F401 (registers them)
 from . import serializers
@@ -297,6 +298,76 @@ class AgreementViewSet(viewsets.ModelViewSet):
             refresh_agreement_index(agreement_ids=[pk])
 
 
+WRITE_ERRORS = OpenApiResponse(
+    description=_(
+        "A value the admin would refuse: `errors` names each field, and each row of "
+        "a list."
+    )
+)
+
+
+def write_schema(write, read) -> dict:
+    """A staff write's operations: what they send, and the record as read back."""
+    return {
+        "create": extend_schema(
+            request=write, responses={201: read, 400: WRITE_ERRORS}
+        ),
+        "update": extend_schema(
+            request=write, responses={200: read, 400: WRITE_ERRORS}
+        ),
+        "partial_update": extend_schema(
+            request=write, responses={200: read, 400: WRITE_ERRORS}
+        ),
+    }
+
+
+class NamedRecordWrites:
+    # Staff create (POST) and change (PUT, PATCH) the record, by slug, with their model
+    # permissions; the agreements its names reach are reindexed, and the answer is the
+    # record as read. (Comments, not a docstring: drf-spectacular would show one as
+    # the description of every operation of the view.)
+    #
+    # No DELETE: a duplicate institution is merged into the record it repeats (in the
+    # admin), which keeps its participations, names and address; deleting an
+    # organization stays in the admin too, whose confirmation lists what goes with it.
+
+    write_serializer_class: type[serializers.NamedRecordWriteSerializer]
+    reindex_by = ""  # an argument of search.agreements_of
+
+    def get_serializer_class(self):
+        # Writes, and the browsable API's forms for them, take the write serializer.
+        if self.request.method not in SAFE_METHODS:
+            return self.write_serializer_class
+        return super().get_serializer_class()
+
+    def create(self, request, *args, **kwargs):
+        return self._write(self.get_serializer(data=request.data))
+
+    def update(self, request, *args, partial=False, **kwargs):
+        record = self.get_object()
+        return self._write(
+            self.get_serializer(record, data=request.data, partial=partial)
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def _write(self, writer):
+        created = writer.instance is None
+        writer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            record = writer.save_record(user=self.request.user)
+            # Agreements are found by their institutions' and organizations' names.
+            refresh_agreement_index(
+                agreement_ids=agreements_of(**{self.reindex_by: [record]})
+            )
+        fresh = self.get_queryset().get(pk=record.pk)
+        return Response(
+            self.serializer_class(fresh, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
 COUNTRY = OpenApiParameter(
     "country",
     OpenApiTypes.STR,
@@ -314,12 +385,17 @@ COUNTRY = OpenApiParameter(
         },
     ),
     retrieve=extend_schema(summary=_("One institution, by slug")),
+    **write_schema(
+        serializers.InstitutionWriteSerializer, serializers.InstitutionSerializer
+    ),
 )
-class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
+class InstitutionViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
     queryset = Institution.objects.select_related("region", "parent").prefetch_related(
         "aliases", "identifiers"
     )
     serializer_class = serializers.InstitutionSerializer
+    write_serializer_class = serializers.InstitutionWriteSerializer
+    reindex_by = "institutions"
     filter_backends = [RegistryFilterBackend, StableOrderingFilter]
     filterset_class = InstitutionFilterSet
     ordering_fields = ["name", "slug", "updated_at"]
@@ -378,11 +454,16 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
             200: serializers.OrganizationSerializer(many=True),
             400: FILTER_ERRORS,
         },
-    )
+    ),
+    **write_schema(
+        serializers.OrganizationWriteSerializer, serializers.OrganizationSerializer
+    ),
 )
-class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+class OrganizationViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
     queryset = Organization.objects.select_related("parent").prefetch_related("aliases")
     serializer_class = serializers.OrganizationSerializer
+    write_serializer_class = serializers.OrganizationWriteSerializer
+    reindex_by = "organizations"
     filter_backends = [RegistryFilterBackend, StableOrderingFilter]
     filterset_class = OrganizationFilterSet
     ordering_fields = ["name", "slug", "updated_at"]
