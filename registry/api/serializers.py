@@ -348,7 +348,9 @@ class AgreementRelations:
             },
         )
         self.sources = _by_agreement(
-            SourceRecord.objects.filter(agreement_id__in=ids).values_list(
+            SourceRecord.objects.filter(agreement_id__in=ids)
+            .order_by("pk")
+            .values_list(
                 "agreement_id",
                 "data_source__slug",
                 "data_source__name",
