@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .engine import Criteria, published_index
@@ -88,6 +89,27 @@ class CodesFilter(django_filters.MultipleChoiceFilter):
         return queryset.filter(in_facet(self.dimension, [self.codes[v] for v in value]))
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A year: a whole number, so "2019.5" or "1e400" is refused as not one."""
+
+    field_class = forms.IntegerField
+
+
+class BlankValuesIgnored:
+    """A parameter sent empty (``discipline=``, as a form with nothing chosen sends
+    it) means no filter, not an invalid value."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            kept = QueryDict(mutable=True)
+            for name, values in data.lists():
+                values = [value for value in values if value.strip()]
+                if values:
+                    kept.setlist(name, values)
+            data = kept
+        super().__init__(data, *args, **kwargs)
+
+
 class AgreementSearchForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -120,7 +142,7 @@ class Sort:
     }
 
 
-class AgreementFilterSet(django_filters.FilterSet):
+class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         label=_("Search"),
@@ -199,13 +221,13 @@ class AgreementFilterSet(django_filters.FilterSet):
         dimensions=[Dimension.SOURCE],
         label=_("Data source"),
     )
-    year_from = django_filters.NumberFilter(
+    year_from = YearFilter(
         method="filter_years",
         label=_("Active from (year)"),
         min_value=1900,
         max_value=2100,
     )
-    year_to = django_filters.NumberFilter(
+    year_to = YearFilter(
         method="filter_years",
         label=_("Active until (year)"),
         min_value=1900,
@@ -339,7 +361,9 @@ class NameSearchMixin:
         )
 
 
-class InstitutionFilterSet(NameSearchMixin, django_filters.FilterSet):
+class InstitutionFilterSet(
+    BlankValuesIgnored, NameSearchMixin, django_filters.FilterSet
+):
     q = django_filters.CharFilter(method="filter_text", label=_("Name"))
     country = django_filters.ChoiceFilter(choices=Country.choices, label=_("Country"))
     type = django_filters.MultipleChoiceFilter(
@@ -404,7 +428,9 @@ def with_agreement_counts(institutions):
     return institutions
 
 
-class OrganizationFilterSet(NameSearchMixin, django_filters.FilterSet):
+class OrganizationFilterSet(
+    BlankValuesIgnored, NameSearchMixin, django_filters.FilterSet
+):
     q = django_filters.CharFilter(method="filter_text", label=_("Name"))
     sector = django_filters.MultipleChoiceFilter(
         choices=Sector.choices, label=_("Sector")
