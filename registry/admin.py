@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_imports import AgreementImportMixin, ImportBatchListFilter
+from .admin_imports import (
+    AgreementImportMixin,
+    ImportBatchListFilter,
+    SheetImportExportMixin,
+)
+from .imports.resources import InstitutionSheetResource, OrganizationSheetResource
 from .models import (
     ActivityType,
     Agreement,
@@ -538,7 +543,10 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(ReindexMixin, RegistryAdminDefaults, SimpleHistoryAdmin):
+class InstitutionAdmin(
+    SheetImportExportMixin, ReindexMixin, RegistryAdminDefaults, SimpleHistoryAdmin
+):
+    resource_classes = [InstitutionSheetResource]
     reindex_by = "institutions"
     list_display = [
         "name",
@@ -716,7 +724,10 @@ class OrganizationAliasInline(RegistryAdminDefaults, admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ReindexMixin, RegistryAdminDefaults, SimpleHistoryAdmin):
+class OrganizationAdmin(
+    SheetImportExportMixin, ReindexMixin, RegistryAdminDefaults, SimpleHistoryAdmin
+):
+    resource_classes = [OrganizationSheetResource]
     reindex_by = "organizations"
     list_display = [
         "name",

@@ -1,6 +1,7 @@
 """Bulk uploads in the admin, on django-import-export's upload, preview and confirm
-steps: the preview shows every row as new, update, unchanged or an error with its row
-and column; unresolved institution names can be saved as aliases from it; committed
+steps, for the agreement, institution and organization sheets: the preview shows every
+row as new, update, unchanged or an error with its row and column; unresolved
+institution names in an agreement sheet can be saved as aliases from it; committed
 imports are listed with their history."""
 
 import re
@@ -105,11 +106,6 @@ class SheetImportExportMixin(ImportExportMixin):
         else:
             super().add_data_read_fail_error_to_form(form, e)
 
-    def get_import_context_data(self, **kwargs):
-        context = super().get_import_context_data(**kwargs)
-        context["can_save_aliases"] = True
-        return context
-
     def process_result(self, result, request):
         if result.batch is None:
             # The registry changed between preview and confirmation and the file no
@@ -151,6 +147,12 @@ class SheetImportExportMixin(ImportExportMixin):
 
 class AgreementImportMixin(SheetImportExportMixin):
     resource_classes = [AgreementSheetResource]
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        # Only agreement sheets name institutions the registry may not know.
+        context["can_save_aliases"] = True
+        return context
 
     def get_urls(self):
         return [
@@ -278,15 +280,16 @@ class ImportBatchAdmin(admin.ModelAdmin):
         items = [
             format_html("<li>{}: {}</li>", label, count) for label, count in counts
         ]
-        agreements = reverse("admin:registry_agreement_changelist")
-        items.append(
-            format_html(
-                '<li><a href="{}?import_batch={}">{}</a></li>',
-                agreements,
-                batch.pk,
-                _("The agreements this import created or changed"),
+        if batch.kind == ImportKind.AGREEMENTS:
+            agreements = reverse("admin:registry_agreement_changelist")
+            items.append(
+                format_html(
+                    '<li><a href="{}?import_batch={}">{}</a></li>',
+                    agreements,
+                    batch.pk,
+                    _("The agreements this import created or changed"),
+                )
             )
-        )
         return format_html("<ul>{}</ul>", mark_safe("".join(items)))  # noqa: S308 (each item escaped above)
 
 
