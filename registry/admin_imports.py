@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
@@ -317,7 +318,7 @@ def history_counts(batch) -> list[tuple[str, int]]:
     for model in HISTORY_MODELS:
         count = model.history.filter(import_batch=batch).count()
         if count:
-            counts.append((str(model._meta.verbose_name_plural).capitalize(), count))
+            counts.append((capfirst(model._meta.verbose_name_plural), count))
     return counts
 
 

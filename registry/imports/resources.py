@@ -10,6 +10,8 @@ or nothing, so ``import_data`` hands the dataset to the sheet's planner
 reports its plan as the library's ``Result``.
 """
 
+from types import SimpleNamespace
+
 import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from import_export.results import Error, Result, RowResult
 from ..exports import COLUMNS as EXPORT_COLUMNS
 from ..exports import agreement_row, escape_formula
 from ..models import Agreement, ImportChannel, ImportKind, Institution, Organization
-from .agreement_sheet import COLUMN_BY_NAME, import_agreement_file
+from .agreement_sheet import COLUMN_BY_NAME, COLUMNS, import_agreement_file
 from .directory_sheets import SHEETS, export_directory_sheet, import_directory_file
 from .files import NOT_DATA_SHEETS, FileRejected, Row, Table, read_table
 
@@ -70,7 +72,11 @@ class PlannedSheetResource(resources.ModelResource):
     title_column = ""
 
     def get_user_visible_fields(self):
-        return []
+        # The admin's import page lists the columns the sheet reads.
+        return [SimpleNamespace(column_name=name) for name in self.imported_columns()]
+
+    def imported_columns(self) -> list[str]:
+        return self.get_export_headers()
 
     def column_label(self, name: str) -> str:
         raise NotImplementedError
@@ -165,6 +171,10 @@ class AgreementSheetResource(PlannedSheetResource):
 
     def column_label(self, name: str) -> str:
         return str(COLUMN_BY_NAME[name].label)
+
+    def imported_columns(self) -> list[str]:
+        # Status, URL and the like are exported for reading, never imported.
+        return [column.name for column in COLUMNS if not column.read_only]
 
     def record_of(self, row):
         return row.agreement
