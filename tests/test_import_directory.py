@@ -430,6 +430,26 @@ def test_an_identifier_of_another_institution_is_refused(editor):
 
 
 @pytest.mark.django_db
+def test_an_identifier_under_another_name_is_refused_not_a_rename(editor):
+    before = snapshot()
+    row = {"name": "Stamford College", "country": "US", "ipeds_id": "243744"}
+
+    outcome = run(sheet(row, headers=["name", "country", "ipeds_id"]), user=editor)
+
+    assert errors_of(outcome.plan) == {
+        (2, "ipeds_id"): [
+            "This identifier belongs to Stanford University (stanford-university), "
+            "not “Stamford College”. Correct the identifier; or, to rename Stanford "
+            "University (stanford-university), put its slug in the Slug column."
+        ]
+    }
+    assert snapshot() == before
+    assert Institution.objects.get(slug="stanford-university").name == (
+        "Stanford University"
+    )
+
+
+@pytest.mark.django_db
 def test_identifiers_of_two_institutions_are_not_merged(editor):
     row = {"ror_id": "01dq60k83", "ipeds_id": "243744"}
 

@@ -633,6 +633,8 @@ class _Sheet:
                 row.action = "error"
             elif row.record is None:
                 row.action = "new"
+            elif self._renames_by_identifier(row):
+                row.action = "error"
             else:
                 row.changes = self._changes(row)
                 if row.changes and row.matched_by == "name":
@@ -641,6 +643,28 @@ class _Sheet:
                 else:
                     row.action = "update" if row.changes else "unchanged"
         return plan
+
+    def _renames_by_identifier(self, row: DirectoryRow) -> bool:
+        """A row found by an identifier alone but under a name the record does not
+        carry is more likely a mistyped identifier than a rename: it is reported.
+        A rename names the record by its slug."""
+        if row.matched_by != "identifier" or not row.proposed.get("name"):
+            return False
+        record = row.record
+        known = {alias_key(record.name), alias_key(getattr(record, "name_ja", ""))}
+        known |= self.directory.alias_keys(record.pk)
+        if alias_key(row.proposed["name"]) in known:
+            return False
+        row.error(
+            row.matched_column,
+            _(
+                "This identifier belongs to %(record)s, not “%(name)s”. Correct the "
+                "identifier; or, to rename %(record)s, put its slug in the Slug "
+                "column."
+            )
+            % {"record": _label(record), "name": row.proposed["name"]},
+        )
+        return True
 
     def _read(self, row: DirectoryRow) -> None:
         for name in ("name", "name_ja"):
