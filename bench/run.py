@@ -110,10 +110,10 @@ def measure_imports(environment: dict) -> list[str]:
             json.loads(result["output"])["seconds"] for result in results
         )
         peak = max(result["peak_mib"] for result in results)
-        what = "median of" if runs > 1 else "one run of"
+        what = f"median of {runs} runs" if runs > 1 else "one run"
         rows.append(
             f"| import {IMPORT_ROWS:,}-row XLSX ({size:.1f} MiB), committed: {label}, "
-            f"{what} {runs} | {seconds:.1f} s | {peak:.0f} MiB |"
+            f"{what} | {seconds:.1f} s | {peak:.0f} MiB |"
         )
     workbook.unlink()
     return rows
