@@ -19,6 +19,7 @@ from registry.models import (
     AgreementFacet,
     AgreementParticipant,
     Classification,
+    DataSource,
     ImportBatch,
     ImportChannel,
     Institution,
@@ -238,10 +239,29 @@ def test_one_country_column_replaces_that_countrys_participants_only(editor):
 
 
 @pytest.mark.django_db
-def test_an_exported_file_imports_back_unchanged(client, editor):
-    exported = b"".join(client.get("/agreements/?export=csv").streaming_content)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_an_exported_file_imports_back_unchanged(client, editor, fmt):
+    # A funded agreement with two sources: amounts and parallel lists survive too.
+    agreement = make_agreement(
+        title="=Formula-looking title",
+        funding_amount="1200000.50",
+        funding_currency="USD",
+    )
+    SourceRecord.objects.create(
+        agreement=agreement,
+        data_source_id=DataSource.objects.first().pk,
+        source_identifier="A-1",
+    )
+    SourceRecord.objects.create(
+        agreement=agreement,
+        data_source_id=DataSource.objects.last().pk,
+        source_identifier="B-2",
+        url="https://example.org/b-2",
+    )
+    response = client.get(f"/agreements/?export={fmt}")
+    exported = b"".join(response.streaming_content)
 
-    outcome = run(exported, user=editor, file_name="export.csv")
+    outcome = run(exported, user=editor, file_name=f"export.{fmt}")
 
     published = Agreement.objects.published().count()
     assert outcome.plan.counts == {
