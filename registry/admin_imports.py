@@ -78,7 +78,75 @@ class SheetImportExportMixin(ImportExportMixin):
 
     def import_action(self, request, **kwargs):
         with reading_sheet(request.POST.get("sheet")):
-            return super().import_action(request, **kwargs)
+            response = super().import_action(request, **kwargs)
+        # The upload stays on the server until it is imported: a preview names it, so
+        # that saving an alias from the preview can read the same file again.
+        form = getattr(response, "context_data", {}).get("form")
+        if (
+            request.method == "POST"
+            and form is not None
+            and form.is_valid()
+            and hasattr(form.cleaned_data["import_file"], "tmp_storage_name")
+        ):
+            response.context_data["stored_upload"] = self.get_confirm_form_initial(
+                request, form
+            )
+        return response
+
+    def preview_stored_upload(self, request, upload):
+        """The preview of an upload kept from an earlier step, read again now."""
+        stored = upload.cleaned_data
+        input_format = self.get_import_formats()[int(stored["format"])]()
+        storage = self.get_tmp_storage_class()(
+            name=stored["import_file_name"],
+            encoding=None,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        try:
+            with reading_sheet(stored["sheet"]):
+                dataset = input_format.create_dataset(storage.read())
+        except (OSError, FileRejected):
+            messages.error(
+                request, _("The uploaded file is no longer kept: upload it again.")
+            )
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+            )
+        resource_classes = self.get_import_resource_classes(request)
+        resource = resource_classes[int(stored["resource"] or 0)](
+            **self.get_import_resource_kwargs(request)
+        )
+        result = resource.import_data(
+            dataset,
+            dry_run=True,
+            file_name=stored["original_file_name"],
+            user=request.user,
+            sheet=stored["sheet"] or None,
+        )
+        form = self.get_import_form_class(request)(
+            self.get_import_formats(),
+            resource_classes,
+            initial=self.get_import_form_initial(request),
+        )
+        context = self.get_import_context_data()
+        context.update(self.admin_site.each_context(request))
+        context.update(
+            {
+                "title": _("Import"),
+                "opts": self.model._meta,
+                "form": form,
+                "media": self.media + form.media,
+                "result": result,
+                "stored_upload": stored,
+                "import_error_display": self.import_error_display,
+            }
+        )
+        if not result.has_errors() and not result.has_validation_errors():
+            context["confirm_form"] = self.get_confirm_form_class(request)(
+                initial=stored
+            )
+        return TemplateResponse(request, [self.import_template_name], context)
 
     def process_import(self, request, **kwargs):
         with reading_sheet(request.POST.get("sheet")):
@@ -216,12 +284,12 @@ class AgreementImportMixin(SheetImportExportMixin):
         else:
             messages.success(
                 request,
-                _(
-                    "“%(name)s” is now an alias of %(institution)s. Upload the file "
-                    "again to preview it with the name resolved."
-                )
+                _("“%(name)s” is now an alias of %(institution)s.")
                 % {"name": name, "institution": institution},
             )
+        upload = SheetConfirmImportForm(request.POST)
+        if upload.is_valid():
+            return self.preview_stored_upload(request, upload)
         return HttpResponseRedirect(back)
 
 

@@ -639,6 +639,52 @@ def test_admin_saves_an_alias_from_the_preview(editor_client):
 
 
 @pytest.mark.django_db
+def test_saving_an_alias_from_a_preview_reads_the_same_file_again(editor_client):
+    row = {**CLERKSHIP, "us_institutions": "Duke Unversity"}
+    preview = upload(editor_client, sheet(EARTHQUAKES, row))
+    assert "Confirm import" not in preview.content.decode()
+    stored = preview.context["stored_upload"]
+    duke = Institution.objects.get(slug="duke-university")
+
+    again = editor_client.post(
+        reverse("admin:registry_agreement_save_alias"),
+        {"name": "Duke Unversity", "institution": duke.pk, **stored},
+    )
+
+    assert again.status_code == 200
+    page = again.content.decode()
+    assert "“Duke Unversity” is now an alias of Duke University." in page
+    assert "2 rows: 2 new, 0 to update, 0 unchanged, 0 with errors." in page
+    confirm = again.context["confirm_form"].initial
+    editor_client.post(reverse("admin:registry_agreement_process_import"), confirm)
+    imported = Agreement.objects.get(title=CLERKSHIP["title"])
+    assert imported.participants.filter(institution=duke).exists()
+
+
+@pytest.mark.django_db
+def test_saving_an_alias_when_the_upload_is_gone_asks_for_it_again(editor_client):
+    duke = Institution.objects.get(slug="duke-university")
+
+    response = editor_client.post(
+        reverse("admin:registry_agreement_save_alias"),
+        {
+            "name": "Duke Unversity",
+            "institution": duke.pk,
+            "import_file_name": "no-such-upload",
+            "original_file_name": "agreements.csv",
+            "format": "0",
+            "resource": "0",
+        },
+        follow=True,
+    )
+
+    assert duke.aliases.filter(name="Duke Unversity").exists()
+    assert "The uploaded file is no longer kept: upload it again." in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.django_db
 def test_saving_an_alias_needs_the_permission(client, django_user_model):
     viewer = django_user_model.objects.create_user("viewer", is_staff=True)
     client.force_login(viewer)
