@@ -45,6 +45,7 @@ HEADERS = [
     "funding_currency",
     "source",
     "source_id",
+    "source_url",
 ]
 
 
@@ -403,12 +404,18 @@ def test_a_saved_alias_resolves_the_name_on_the_next_import(editor):
         ("classification", "bilateral", "is not a classification"),
         ("partners", "Acme Corp (funder)", "No partner organization is called"),
         ("source", "", "Source ID is given without a source"),
+        ("source_id", "X-1; X-1", "X-1 is listed twice for the same source."),
+        ("source_url", "https://example.org/" + "a" * 1000, "under 1,000 characters"),
     ],
 )
 def test_bad_values_are_errors_naming_their_column(editor, column, value, message):
     row = {**CLERKSHIP, column: value}
     if column == "source":
         row["source_id"] = "X-1"
+    if column == "source_id":
+        row["source"] = "USAspending.gov; USAspending.gov"
+    if column == "source_url":
+        row["source"] = "USAspending.gov"
     if column == "funding_amount" and value.startswith("¥"):
         row["funding_currency"] = "USD"
         column, message = "funding_currency", "The amount is in JPY"

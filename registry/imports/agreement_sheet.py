@@ -789,7 +789,9 @@ class RowReader:
             retrieved_text = (parallel["retrieved_on"] or [""] * len(sources))[position]
             if len(identifier) > 255:
                 row.error("source_id", _("Keep source IDs under 255 characters."))
-            if url:
+            if len(url) > 1000:
+                row.error("source_url", _("Keep source URLs under 1,000 characters."))
+            elif url:
                 try:
                     self.url_validator(url)
                 except ValidationError:
@@ -809,7 +811,17 @@ class RowReader:
                     )
                 elif retrieved > dt.date.today():
                     row.error("retrieved_on", _("The retrieval date is in the future."))
-            if pk:
+            if (
+                pk
+                and identifier
+                and any((pk, identifier) == (other[0], other[1]) for other in found)
+            ):
+                row.error(
+                    "source_id",
+                    _("%(identifier)s is listed twice for the same source.")
+                    % {"identifier": identifier},
+                )
+            elif pk:
                 found.append((pk, identifier, url, retrieved))
         return found
 
