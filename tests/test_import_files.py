@@ -751,6 +751,16 @@ def test_csv_text_renamed_xlsx():
     )
 
 
+def test_a_null_character_in_json_is_refused_naming_its_record():
+    error = rejected(b'[{"title": "A"}, {"title": "B\\u0000C"}]', "a.json")
+
+    assert str(error) == (
+        "Record 2 of this JSON file has a null character (\\u0000) under “title”. "
+        "Remove it and upload the file again."
+    )
+    assert error.code == "null_character"
+
+
 @pytest.mark.parametrize(
     ("data", "start"),
     [

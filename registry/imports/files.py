@@ -936,8 +936,8 @@ def _read_json(data: bytes, max_rows: int) -> Table:
 
 def _json_value_text(value, number: int, key: str) -> str:
     if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
-        return "; ".join(text for text in map(_json_scalar_text, value) if text)
-    if isinstance(value, dict | list):
+        text = "; ".join(text for text in map(_json_scalar_text, value) if text)
+    elif isinstance(value, dict | list):
         raise FileRejected(
             _(
                 "Record %(number)s of this JSON file has nested data under “%(key)s” "
@@ -947,7 +947,19 @@ def _json_value_text(value, number: int, key: str) -> str:
             % {"number": number, "key": key, "value": _json_type(value)},
             code="nested_json",
         )
-    return _json_scalar_text(value)
+    else:
+        text = _json_scalar_text(value)
+    # JSON may spell a null character (\u0000); no database stores one in text.
+    if "\x00" in text:
+        raise FileRejected(
+            _(
+                "Record %(number)s of this JSON file has a null character (\\u0000) "
+                "under “%(key)s”. Remove it and upload the file again."
+            )
+            % {"number": number, "key": key},
+            code="null_character",
+        )
+    return text
 
 
 def _json_scalar_text(value) -> str:
