@@ -566,6 +566,7 @@ class InstitutionAdmin(
         "enrollment_band",
         HasIdentifierFilter,
         ("region", admin.RelatedOnlyFieldListFilter),
+        ImportBatchListFilter,
     ]
     search_fields = [
         "name",
@@ -738,7 +739,7 @@ class OrganizationAdmin(
         "ror_link",
         "agreement_count",
     ]
-    list_filter = ["sector", "country"]
+    list_filter = ["sector", "country", ImportBatchListFilter]
     search_fields = ["name", "name_ja", "slug", "aliases__name", "ror_id"]
     search_help_text = _("Search English and Japanese names, aliases and ROR IDs.")
     autocomplete_fields = ["parent", "counterparts"]

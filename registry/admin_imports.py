@@ -349,35 +349,48 @@ class ImportBatchAdmin(admin.ModelAdmin):
         items = [
             format_html("<li>{}: {}</li>", label, count) for label, count in counts
         ]
-        if batch.kind == ImportKind.AGREEMENTS:
-            agreements = reverse("admin:registry_agreement_changelist")
-            items.append(
-                format_html(
-                    '<li><a href="{}?import_batch={}">{}</a></li>',
-                    agreements,
-                    batch.pk,
-                    _("The agreements this import created or changed"),
-                )
+        model = next(m for m, kind in IMPORT_KIND_OF.items() if kind == batch.kind)
+        changelist = reverse(f"admin:registry_{model._meta.model_name}_changelist")
+        items.append(
+            format_html(
+                '<li><a href="{}?import_batch={}">{}</a></li>',
+                changelist,
+                batch.pk,
+                _("The %(records)s this import created or changed")
+                % {"records": model._meta.verbose_name_plural},
             )
+        )
         return format_html("<ul>{}</ul>", mark_safe("".join(items)))  # noqa: S308 (each item escaped above)
 
 
 class ImportBatchListFilter(admin.SimpleListFilter):
-    """Agreements an import created or changed, found through its history entries."""
+    """The records an import created or changed, found through its history entries:
+    on agreements, institutions and organizations."""
 
     title = _("import")
     parameter_name = "import_batch"
 
+    def __init__(self, request, params, model, model_admin):
+        self.model = model
+        super().__init__(request, params, model, model_admin)
+
     def lookups(self, request, model_admin):
-        batches = ImportBatch.objects.filter(kind=ImportKind.AGREEMENTS)[:20]
+        batches = ImportBatch.objects.filter(kind=IMPORT_KIND_OF[self.model])[:20]
         return [(str(batch.pk), str(batch)) for batch in batches]
 
     def queryset(self, request, queryset):
         if not self.value() or not self.value().isdecimal():
             return queryset
         return queryset.filter(
-            pk__in=Agreement.history.filter(import_batch=self.value()).values("id")
+            pk__in=self.model.history.filter(import_batch=self.value()).values("id")
         )
+
+
+IMPORT_KIND_OF = {
+    Agreement: ImportKind.AGREEMENTS,
+    Institution: ImportKind.INSTITUTIONS,
+    Organization: ImportKind.ORGANIZATIONS,
+}
 
 
 def history_counts(batch) -> list[tuple[str, int]]:

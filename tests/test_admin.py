@@ -934,14 +934,14 @@ def test_the_institution_changelist_costs_the_same_queries_for_2_or_50_rows(
             record.aliases.create(name=f"ZC{index}", language="en", kind="acronym")
             AgreementParticipant.objects.create(agreement=holder, institution=record)
 
-    # 9 = session, user, user permissions, group permissions; the regions of the region
-    # filter; the searched and the total count; the page of rows (region, parent joined,
-    # agreements counted); identifiers.
+    # 10 = session, user, user permissions, group permissions; the regions of the
+    # region filter; recent imports; the searched and the total count; the page of rows
+    # (region, parent joined, agreements counted); identifiers.
     assert_constant_queries(
         curator_client,
         admin_url(Institution, "changelist") + "?q=Zephyr",
         add_rows,
-        9,
+        10,
         django_assert_num_queries,
     )
 
@@ -968,12 +968,13 @@ def test_the_organization_changelist_costs_the_same_queries_for_2_or_50_rows(
             record.aliases.create(name=f"ZF{index}", language="en", kind="acronym")
             AgreementPartner.objects.create(agreement=holder, organization=record)
 
-    # 7 = session, user, user permissions, group permissions; the searched and the total
-    # count; the page of rows (parent joined, agreements counted).
+    # 8 = session, user, user permissions, group permissions; recent imports; the
+    # searched and the total count; the page of rows (parent joined, agreements
+    # counted).
     assert_constant_queries(
         curator_client,
         admin_url(Organization, "changelist") + "?q=Zephyr",
         add_rows,
-        7,
+        8,
         django_assert_num_queries,
     )

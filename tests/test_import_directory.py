@@ -833,6 +833,15 @@ def test_admin_institution_preview_then_confirm_imports_the_file(editor_client, 
         reverse("admin:registry_importbatch_change", args=[batch.pk])
     ).content.decode()
     assert "Institutions: 2" in page
+    # The batch's records are found from it: the changelist filters by import.
+    listed = editor_client.get(
+        reverse("admin:registry_institution_changelist") + f"?import_batch={batch.pk}"
+    )
+    assert f"?import_batch={batch.pk}" in page
+    assert {record.slug for record in listed.context["cl"].result_list} == {
+        "duke-university",
+        Institution.objects.get(name=NEW_CAMPUS["name"]).slug,
+    }
 
 
 @pytest.mark.django_db
