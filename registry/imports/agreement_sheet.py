@@ -14,7 +14,6 @@ to the ``ImportBatch`` of the file.
 """
 
 import datetime as dt
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -71,6 +70,7 @@ from ..search import (
     write_facet_rows,
 )
 from .files import NOT_DATA_SHEETS, FileRejected, Table, match_headers, read_table
+from .recording import ImportOutcome, commit_plan
 
 BULK_BATCH = 500
 PREVIEW_ROWS = 500
@@ -398,12 +398,6 @@ class SheetPlan:
                     seen.add(key)
                     names.append(name)
         return names
-
-
-@dataclass
-class ImportOutcome:
-    plan: SheetPlan
-    batch: ImportBatch | None  # None for a dry run or a refused file
 
 
 # -- looking names up ----------------------------------------------------------------
@@ -1508,37 +1502,16 @@ def import_agreement_file(
             data, file_name=file_name, sheet=sheet, skip_sheets=NOT_DATA_SHEETS
         )
     plan = plan_agreement_sheet(table, progress=progress)
-    if dry_run or plan.has_errors:
-        return ImportOutcome(plan=plan, batch=None)
-    with transaction.atomic():
-        batch = ImportBatch.objects.create(
-            kind=ImportKind.AGREEMENTS,
-            channel=channel,
-            file_name=file_name[:255],
-            sheet=table.sheet,
-            checksum=hashlib.sha256(data).hexdigest(),
-            file_size=len(data),
-            imported_by=user,
-            rows=len(plan.rows),
-            created=plan.count("new"),
-            updated=plan.count("update"),
-            unchanged=plan.count("unchanged"),
-            summary=_summary(plan),
-        )
-        apply_agreement_sheet(plan, user=user, batch=batch)
-    return ImportOutcome(plan=plan, batch=batch)
-
-
-def _summary(plan: SheetPlan) -> str:
-    lines = []
-    if plan.unknown_columns:
-        lines.append(
-            _("Columns ignored: %(columns)s.")
-            % {"columns": ", ".join(plan.unknown_columns)}
-        )
-    if plan.table.encoding:
-        lines.append(_("Read as %(encoding)s.") % {"encoding": plan.table.encoding})
-    return "\n".join(lines)
+    return commit_plan(
+        plan,
+        kind=ImportKind.AGREEMENTS,
+        data=data,
+        file_name=file_name,
+        user=user,
+        channel=channel,
+        dry_run=dry_run,
+        apply=apply_agreement_sheet,
+    )
 
 
 __all__ = [

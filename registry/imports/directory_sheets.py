@@ -40,7 +40,6 @@ file imported twice changes nothing the second time.
 """
 
 import copy
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -84,7 +83,6 @@ from .agreement_sheet import (
     ESCAPED_FORMULA,
     LIST_SEPARATOR,
     Column,
-    ImportOutcome,
     SheetPlan,
     Vocabulary,
 )
@@ -96,6 +94,7 @@ from .institution_lists import (
     website_host,
     website_url,
 )
+from .recording import ImportOutcome, commit_plan
 
 BULK_BATCH = 500
 # simple_history's change reason column.
@@ -1613,37 +1612,16 @@ def import_directory_file(
             data, file_name=file_name, sheet=sheet, skip_sheets=NOT_DATA_SHEETS
         )
     plan = plan_directory_sheet(table, kind=kind)
-    if dry_run or plan.has_errors:
-        return ImportOutcome(plan=plan, batch=None)
-    with transaction.atomic():
-        batch = ImportBatch.objects.create(
-            kind=kind,
-            channel=channel,
-            file_name=file_name[:255],
-            sheet=table.sheet,
-            checksum=hashlib.sha256(data).hexdigest(),
-            file_size=len(data),
-            imported_by=user,
-            rows=len(plan.rows),
-            created=plan.count("new"),
-            updated=plan.count("update"),
-            unchanged=plan.count("unchanged"),
-            summary=_summary(plan),
-        )
-        apply_directory_sheet(plan, user=user, batch=batch)
-    return ImportOutcome(plan=plan, batch=batch)
-
-
-def _summary(plan: DirectoryPlan) -> str:
-    lines = []
-    if plan.unknown_columns:
-        lines.append(
-            _("Columns ignored: %(columns)s.")
-            % {"columns": ", ".join(plan.unknown_columns)}
-        )
-    if plan.table.encoding:
-        lines.append(_("Read as %(encoding)s.") % {"encoding": plan.table.encoding})
-    return "\n".join(lines)
+    return commit_plan(
+        plan,
+        kind=kind,
+        data=data,
+        file_name=file_name,
+        user=user,
+        channel=channel,
+        dry_run=dry_run,
+        apply=apply_directory_sheet,
+    )
 
 
 __all__ = [
