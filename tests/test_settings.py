@@ -51,3 +51,32 @@ def test_database_url_switches_to_postgresql():
 def test_a_malformed_boolean_is_reported():
     result = load_settings(DEBUG="maybe")
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def manage(*arguments):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "USJP_NOT_SERVING"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_commands_that_serve_nothing_run_without_a_secret_key():
+    result = manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_the_development_server_still_refuses_the_development_key():
+    result = manage("runserver", "--noreload", "127.0.0.1:0")
+    assert result.returncode != 0
+    assert "refusing to start with the development key" in result.stderr

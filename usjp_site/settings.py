@@ -45,7 +45,10 @@ def env_int(name: str, default: int) -> int:
 DEVELOPMENT_SECRET_KEY = "development-only-key-never-use-in-production"
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+# manage.py marks commands that serve no request (manage.py): only serving
+# with a known key is unsafe.
+NOT_SERVING = env_bool("USJP_NOT_SERVING", default=False)
+if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY and not NOT_SERVING:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set and DEBUG is off: refusing to start with the "
         "development key. Set SECRET_KEY in the environment, or DEBUG=1 on a "
