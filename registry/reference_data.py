@@ -160,7 +160,7 @@ class _Loader:
         try:
             instance.full_clean(validate_unique=True, validate_constraints=True)
         except ValidationError as error:
-            raise ReferenceDataError(f"{label}: {_describe(error)}") from None
+            raise ReferenceDataError(f"{label}: {describe_errors(error)}") from None
         instance._history_user = self.user
         instance._change_reason = CHANGE_REASON
         instance.save()
@@ -349,7 +349,9 @@ class _Loader:
                 try:
                     identifier.full_clean()
                 except ValidationError as error:
-                    raise ReferenceDataError(f"{label}: {_describe(error)}") from None
+                    raise ReferenceDataError(
+                        f"{label}: {describe_errors(error)}"
+                    ) from None
                 identifier.save()
                 by_identifier[(scheme, value)] = institution.pk
                 report.created += 1
@@ -408,7 +410,7 @@ class _Loader:
                     partners=[organization for organization, _ in partners],
                 )
             except ValidationError as error:
-                raise ReferenceDataError(f"{label}: {_describe(error)}") from None
+                raise ReferenceDataError(f"{label}: {describe_errors(error)}") from None
             if agreement.publication_state == PublicationState.PUBLISHED:
                 agreement.published_at = timezone.now()
             self.save(agreement, label)
@@ -489,7 +491,8 @@ def _same(current, value) -> bool:
     return current == value
 
 
-def _describe(error: ValidationError) -> str:
+def describe_errors(error: ValidationError) -> str:
+    """A model's validation errors on one line: 'field: message; field: …'."""
     if hasattr(error, "message_dict"):
         return "; ".join(
             f"{name}: {' '.join(messages)}"

@@ -45,6 +45,7 @@ from ..models import (
     Status,
 )
 from ..rules import ProposedParticipant, check_agreement_composition
+from ..slugs import BASE_LENGTH, free_slug
 
 # -- small nested forms ----------------------------------------------------------------
 
@@ -60,25 +61,19 @@ class PublicPageUrlMixin:
         return self.absolute(record.get_absolute_url())
 
 
-class InstitutionRefSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    name_ja = serializers.CharField()
-    country = serializers.ChoiceField(choices=Country.choices)
-
-
-class OrganizationRefSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    name_ja = serializers.CharField()
-    sector = serializers.CharField()
-    country = serializers.CharField()
-
-
 class NamedRefSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     name_ja = serializers.CharField()
+
+
+class InstitutionRefSerializer(NamedRefSerializer):
+    country = serializers.ChoiceField(choices=Country.choices)
+
+
+class OrganizationRefSerializer(NamedRefSerializer):
+    sector = serializers.CharField()
+    country = serializers.CharField()
 
 
 class DisciplineRefSerializer(NamedRefSerializer):
@@ -868,19 +863,13 @@ class NamedRecordWriteSerializer(serializers.Serializer):
 
     def free_slug(self, record) -> str:
         """The name's slug, numbered (-2, -3…) past those other records hold."""
-        base = slugify(record.name)[:240].strip("-")  # room for a number within 255
-        if not base:
-            return ""
+        base = slugify(record.name)[:BASE_LENGTH].strip("-")
         taken = set(
             self.model.objects.filter(slug__startswith=base)
             .exclude(pk=record.pk)
             .values_list("slug", flat=True)
         )
-        slug, number = base, 1
-        while slug in taken:
-            number += 1
-            slug = f"{base}-{number}"
-        return slug
+        return free_slug(record.name, taken=taken)
 
     def save_record(self, *, user):
         """Save the record as validated, its history naming the user, then what hangs

@@ -48,7 +48,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
@@ -79,6 +78,7 @@ from ..models import (
 from ..models.institutions import IDENTIFIER_COUNTRY, IDENTIFIER_PATTERNS
 from ..resolver import normalize_name
 from ..search import agreements_of, fold, refresh_agreement_index
+from ..slugs import free_slug
 from .agreement_sheet import (
     ESCAPED_FORMULA,
     LIST_SEPARATOR,
@@ -461,19 +461,13 @@ class Directory:
         return {alias_key(name) for name in self.aliases_of[pk]}
 
     def unique_slug(self, name: str, qualifiers) -> str:
-        """A slug no record or old address has: the name's, else with the qualifiers
-        added one by one (lincoln-university-missouri), else numbered."""
-        base = slugify(name)[:200].strip("-") or self.sheet.slug_fallback
-        slug = base
-        for qualifier in qualifiers:
-            if slug not in self.slugs:
-                break
-            if slugify(qualifier):
-                slug = f"{slug}-{slugify(qualifier)}"[:250].strip("-")
-        number = 2
-        while slug in self.slugs:
-            slug = f"{base}-{number}"
-            number += 1
+        """A slug no record or old address has, kept from the next one."""
+        slug = free_slug(
+            name,
+            taken=self.slugs,
+            qualifiers=qualifiers,
+            fallback=self.sheet.slug_fallback,
+        )
         self.slugs.add(slug)
         return slug
 

@@ -89,7 +89,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -113,8 +112,10 @@ from ..models import (
     recording_import,
 )
 from ..models.institutions import IDENTIFIER_PATTERNS
+from ..reference_data import describe_errors
 from ..resolver import normalize_name
 from ..search import agreements_of, fold, refresh_agreement_index
+from ..slugs import free_slug
 
 BULK_BATCH = 500
 # Conflicts, ambiguities and notes listed one by one in a summary; the rest counted.
@@ -1104,20 +1105,11 @@ class _Registry:
         return entry
 
     def unique_slug(self, name: str, qualifiers: Iterable[str]) -> str:
-        """A slug no institution or old address has: the name's, else with the
-        qualifiers added one by one (Lincoln University → lincoln-university-missouri),
-        else numbered."""
-        base = slugify(name)[:200].strip("-") or "institution"
-        slug = base
-        for qualifier in qualifiers:
-            if slug not in self.slugs:
-                break
-            if slugify(qualifier):
-                slug = f"{slug}-{slugify(qualifier)}"[:250].strip("-")
-        number = 2
-        while slug in self.slugs:
-            slug = f"{base}-{number}"
-            number += 1
+        """A slug no institution or old address has (Lincoln University →
+        lincoln-university-missouri), kept from the next one."""
+        slug = free_slug(
+            name, taken=self.slugs, qualifiers=qualifiers, fallback="institution"
+        )
         self.slugs.add(slug)
         return slug
 
@@ -1606,7 +1598,7 @@ class _Planner:
                     validate_constraints=False,
                 )
             except ValidationError as error:
-                self.plan.errors.append(RowError(entry.rows[0], _describe(error)))
+                self.plan.errors.append(RowError(entry.rows[0], describe_errors(error)))
 
 
 def _name_keys(record: ListRecord) -> list[tuple[str, str]]:
@@ -1633,15 +1625,6 @@ def _same(name: str, current, value) -> bool:
     if name == "city":
         return fold(current) == fold(value)
     return current == value
-
-
-def _describe(error: ValidationError) -> str:
-    if hasattr(error, "message_dict"):
-        return "; ".join(
-            f"{name}: {' '.join(messages)}"
-            for name, messages in error.message_dict.items()
-        )
-    return " ".join(error.messages)
 
 
 def plan_institution_list(parsed: ParsedList, *, progress=None) -> ListPlan:
