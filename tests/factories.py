@@ -1,5 +1,8 @@
 """Small builders over the reference data that every test database holds."""
 
+import csv
+import io
+
 from registry.models import (
     Agreement,
     AgreementParticipant,
@@ -46,3 +49,13 @@ def make_agreement(
         )
     refresh_agreement_index(agreement_ids=[agreement.pk])
     return agreement
+
+
+def csv_sheet(rows, *, headers) -> bytes:
+    """A UTF-8 CSV file of ``rows`` (dicts by header), as a curator would upload."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([row.get(header, "") for header in headers])
+    return buffer.getvalue().encode("utf-8")

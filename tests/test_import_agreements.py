@@ -1,7 +1,6 @@
 """The flat agreement sheet: planning, name resolution, all-or-nothing imports,
 idempotence, the command line and the admin's preview."""
 
-import csv
 import io
 import re
 
@@ -28,7 +27,7 @@ from registry.models import (
     PublicationState,
     SourceRecord,
 )
-from tests.factories import make_agreement
+from tests.factories import csv_sheet, make_agreement
 
 HEADERS = [
     "public_id",
@@ -50,12 +49,7 @@ HEADERS = [
 
 
 def sheet(*rows, headers=HEADERS) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([row.get(header, "") for header in headers])
-    return buffer.getvalue().encode("utf-8")
+    return csv_sheet(rows, headers=headers)
 
 
 EARTHQUAKES = {

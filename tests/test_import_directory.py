@@ -2,9 +2,6 @@
 rows, matching, all-or-nothing imports, idempotence, exports imported back, and the
 admin's upload, preview, confirmation and export."""
 
-import csv
-import io
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -30,7 +27,7 @@ from registry.models import (
     Organization,
     OrganizationAlias,
 )
-from tests.factories import make_agreement
+from tests.factories import csv_sheet, make_agreement
 
 INSTITUTION_HEADERS = [
     "slug",
@@ -60,12 +57,7 @@ ORGANIZATION_HEADERS = [
 
 
 def sheet(*rows, headers=INSTITUTION_HEADERS) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([row.get(header, "") for header in headers])
-    return buffer.getvalue().encode("utf-8")
+    return csv_sheet(rows, headers=headers)
 
 
 def run(data, *, kind=ImportKind.INSTITUTIONS, user=None, dry_run=False, **kwargs):
