@@ -122,7 +122,6 @@ class SheetImportExportMixin(ImportExportMixin):
             dry_run=True,
             file_name=stored["original_file_name"],
             user=request.user,
-            sheet=stored["sheet"] or None,
         )
         form = self.get_import_form_class(request)(
             self.get_import_formats(),
@@ -160,14 +159,6 @@ class SheetImportExportMixin(ImportExportMixin):
         if import_form is not None:
             initial["sheet"] = import_form.cleaned_data.get("sheet", "")
         return initial
-
-    def get_import_data_kwargs(self, **kwargs):
-        form = kwargs.get("form")
-        kwargs = super().get_import_data_kwargs(**kwargs)
-        kwargs.pop("request", None)
-        if form is not None and form.is_valid():
-            kwargs["sheet"] = form.cleaned_data.get("sheet") or None
-        return kwargs
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, FileRejected):

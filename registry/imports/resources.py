@@ -24,7 +24,7 @@ from ..exports import agreement_row, escape_formula
 from ..models import Agreement, ImportChannel, ImportKind, Institution, Organization
 from .agreement_sheet import COLUMN_BY_NAME, COLUMNS, import_agreement_file
 from .directory_sheets import SHEETS, export_directory_sheet, import_directory_file
-from .files import NOT_DATA_SHEETS, FileRejected, Row, Table, read_table
+from .files import Row, Table
 
 ACTION_TYPES = {
     "new": RowResult.IMPORT_TYPE_NEW,
@@ -33,20 +33,12 @@ ACTION_TYPES = {
 }
 
 
-def table_of(dataset: tablib.Dataset, *, sheet: str | None = None) -> Table:
-    """The rows of a dataset with their numbers in the file: read again from the
-    upload when our formats made it (another sheet may be asked for), else numbered
-    from the row after the header."""
-    raw = getattr(dataset, "raw_bytes", None)
+def table_of(dataset: tablib.Dataset) -> Table:
+    """The rows of a dataset with their numbers in the file: as our formats read them
+    (the sheet the curator named, the rows the spreadsheet shows), else numbered from
+    the row after the header."""
     table = getattr(dataset, "table", None)
-    if raw is not None and table is not None:
-        if sheet and sheet.casefold() != table.sheet.casefold():
-            return read_table(
-                raw,
-                file_format=table.file_format,
-                sheet=sheet,
-                skip_sheets=NOT_DATA_SHEETS,
-            )
+    if table is not None:
         return table
     headers = [str(header or "").strip() for header in dataset.headers or []]
     rows = []
@@ -102,11 +94,7 @@ class PlannedSheetResource(resources.ModelResource):
     ):
         result = Result()
         result.plan = result.batch = None
-        try:
-            table = table_of(dataset, sheet=kwargs.get("sheet"))
-        except FileRejected as rejected:
-            result.append_base_error(Error(str(rejected)))
-            return result
+        table = table_of(dataset)
         outcome = self.import_file(
             data=getattr(dataset, "raw_bytes", b"") or b"",
             file_name=kwargs.get("file_name") or "",
