@@ -53,6 +53,13 @@ def escape_formula(value):
     return value
 
 
+def unescape_formula(text: str) -> str:
+    """The cell as it was before ``escape_formula``: what imports read back."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 def _participants(agreement, country):
     return "; ".join(
         f"{p.institution.name} ({p.unit})" if p.unit else p.institution.name

@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 from simple_history.utils import bulk_create_with_history
 
 from ..dates import DatePrecision, parse_partial_date
+from ..exports import unescape_formula
 from ..models import (
     ActivityType,
     Agreement,
@@ -77,8 +78,6 @@ PREVIEW_ROWS = 500
 PROGRESS_EVERY = 250
 LIST_SEPARATOR = re.compile(r"\s*(?:;|\n|\r\n?|；)\s*")
 TRAILING_PARENTHESES = re.compile(r"^(?P<name>.+?)\s*[(（](?P<inner>[^()（）]+)[)）]$")
-# What our exports prefix to a cell a spreadsheet would evaluate (exports.py).
-ESCAPED_FORMULA = re.compile(r"^'(?=[=+\-@\t\r])")
 CURRENCY_MARKS = {
     "US$": Currency.USD,
     "USD": Currency.USD,
@@ -516,7 +515,7 @@ class InstitutionNames:
 
 
 def _cell(values: dict, column: str) -> str:
-    return ESCAPED_FORMULA.sub("", values.get(column, "") or "").strip()
+    return unescape_formula(values.get(column, "") or "").strip()
 
 
 def _items(text: str) -> list[str]:

@@ -53,7 +53,7 @@ from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 from simple_history.utils import bulk_create_with_history
 
-from ..exports import escape_formula
+from ..exports import escape_formula, unescape_formula
 from ..models import (
     AliasKind,
     Country,
@@ -80,7 +80,6 @@ from ..resolver import normalize_name
 from ..search import agreements_of, fold, refresh_agreement_index
 from ..slugs import free_slug
 from .agreement_sheet import (
-    ESCAPED_FORMULA,
     LIST_SEPARATOR,
     Column,
     SheetPlan,
@@ -382,7 +381,7 @@ class DirectoryRow:
     def cell(self, column: str) -> str:
         """The cell's text, stripped, without the quote exports put before a cell a
         spreadsheet would evaluate."""
-        return ESCAPED_FORMULA.sub("", self.values.get(column, "") or "").strip()
+        return unescape_formula(self.values.get(column, "") or "").strip()
 
     def has(self, column: str) -> bool:
         return column in self.values
