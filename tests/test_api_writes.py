@@ -5,6 +5,7 @@ reach."""
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from registry.models import (
@@ -490,3 +491,25 @@ def test_the_browsable_api_offers_the_write_form_to_staff(curator_client):
     assert "&quot;region&quot;: &quot;26&quot;" in html
     assert "&quot;notes&quot;" in html
     assert curator_client.get(f"{API}/organizations/?format=api").status_code == 200
+
+
+def test_a_patch_of_participants_without_units_or_roles_takes_the_defaults(
+    editor_client,
+):
+    """A PATCH skips nested defaults in DRF; leaving out ``unit`` and ``role`` still
+    means no unit and a partner, not a 500."""
+    agreement = make_agreement()
+    response = editor_client.patch(
+        reverse("api:agreement-detail", args=[agreement.public_id]),
+        {
+            "participants": [
+                {"institution": "stanford-university"},
+                {"institution": "kyoto-university"},
+            ]
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert sorted(
+        agreement.participants.values_list("institution__slug", "unit", "role")
+    ) == [("kyoto-university", "", "partner"), ("stanford-university", "", "partner")]

@@ -517,6 +517,16 @@ class AgreementWriteSerializer(serializers.Serializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(_api_errors(error)) from None
 
+        # A PATCH leaves out the nested fields' defaults: put them back.
+        if "participants" in data:
+            data["participants"] = [
+                {"unit": "", "role": ParticipantRole.PARTNER, **row}
+                for row in data["participants"]
+            ]
+        if "partners" in data:
+            data["partners"] = [
+                {"role": PartnerRole.PARTNER, **row} for row in data["partners"]
+            ]
         participants = data.get("participants")
         if participants is None:
             participants = (
