@@ -90,3 +90,46 @@ def test_seeding_without_reference_data_explains_what_to_do():
 def test_the_command_reports_what_it_did(capsys):
     call_command("seed_demo", agreements=10, seed=1)
     assert "10 synthetic agreements created (seed 1)" in capsys.readouterr().out
+
+
+def test_titles_agree_with_each_record():
+    """A consortium title only on a consortium, a partner only if the record has it,
+    and the lead institutions named are participants; a Japanese title too."""
+    seed_demo_agreements(count=150, seed=11)
+    synthetic = Agreement.objects.filter(is_synthetic=True).prefetch_related(
+        "participants__institution", "partners__organization"
+    )
+    for agreement in synthetic:
+        consortium = agreement.classification == Classification.CONSORTIUM
+        assert ("consortium" in agreement.title.lower()) == consortium, agreement.title
+        assert ("コンソーシアム" in agreement.title_ja) == consortium
+        _, names = agreement.title.rsplit(": ", 1)
+        us_name, jp_name = names.split(" and ", 1)
+        institutions = {p.institution.name for p in agreement.participants.all()}
+        assert {us_name, jp_name} <= institutions, agreement.title
+        partners = {p.organization.name for p in agreement.partners.all()}
+        if " with " in agreement.title:
+            named = agreement.title.split(" with ", 1)[1].split(": ")[0]
+            assert named in partners, agreement.title
+
+
+def test_seeding_twice_keeps_the_same_records_and_public_ids(capsys):
+    seed_demo_agreements(count=40, seed=5)
+    first = list(Agreement.objects.filter(is_synthetic=True).values_list("pk", "title"))
+    report = seed_demo_agreements(count=40, seed=5)
+    assert (report.created, report.deleted, report.kept) == (0, 0, 40)
+    assert (
+        list(Agreement.objects.filter(is_synthetic=True).values_list("pk", "title"))
+        == first
+    )
+    call_command("seed_demo", agreements=40, seed=5)
+    assert "kept, with their public IDs" in capsys.readouterr().out
+    forced = seed_demo_agreements(count=40, seed=5, force=True)
+    assert forced.created == 40 and forced.deleted == 40
+    assert Agreement.objects.filter(is_synthetic=True).count() == 40
+
+
+def test_another_count_or_seed_regenerates():
+    seed_demo_agreements(count=40, seed=5)
+    assert seed_demo_agreements(count=41, seed=5).created == 41
+    assert seed_demo_agreements(count=41, seed=6).created == 41

@@ -783,7 +783,7 @@ def test_the_small_search_really_is_small(client, three_hundred):
             "&status=ended",
         )
     )
-    assert 10 <= small <= 25
+    assert 10 <= small <= 30
     assert result_count(get_page(client, "/agreements/")) > 250
 
 

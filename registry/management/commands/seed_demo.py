@@ -15,8 +15,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--agreements", type=int, default=2345, metavar="N")
         parser.add_argument("--seed", type=int, default=2021, metavar="S")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Regenerate even if N agreements from this seed are already there.",
+        )
 
-    def handle(self, *args, agreements, seed, verbosity, **options):
+    def handle(self, *args, agreements, seed, force, verbosity, **options):
         started = time.monotonic()
 
         def progress(done):
@@ -25,10 +30,16 @@ class Command(BaseCommand):
 
         try:
             report = seed_demo_agreements(
-                count=agreements, seed=seed, progress=progress
+                count=agreements, seed=seed, progress=progress, force=force
             )
         except DemoDataError as error:
             raise CommandError(str(error)) from None
+        if report.kept:
+            self.stdout.write(
+                f"{report.kept:,} synthetic agreements from seed {seed} are already "
+                "there: kept, with their public IDs (--force regenerates them)."
+            )
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"{report.created:,} synthetic agreements created (seed {seed}), "
