@@ -6,6 +6,7 @@ filters of the current search; this module names the options.
 
 from dataclasses import dataclass, field
 
+from .filtersets import chosen
 from .models import (
     ActivityType,
     Classification,
@@ -77,7 +78,7 @@ def describe_facets(filterset, counts: dict[str, dict]) -> list[Facet]:
             name,
             filterset.filters[name].label,
             counts.get(name, {}),
-            cleaned.get(name) or [],
+            cleaned.get(name) if chosen(cleaned.get(name)) else [],
         )
         for name in filterset.FACETS
     ]

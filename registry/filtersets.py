@@ -8,7 +8,7 @@ romanized name.
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,18 @@ from .models import (
     Status,
 )
 from .search import INSTITUTION_TYPE_CODES, SECTOR_CODES, in_facet, search_agreements
+
+
+def chosen(value) -> bool:
+    """Whether a cleaned filter value chooses anything.
+
+    A multiple-choice filter left empty cleans to ``queryset.none()``; ``bool()`` of
+    that compiles its SQL to learn it is empty (about a millisecond each, a dozen
+    filters a search), where asking the query costs nothing.
+    """
+    if isinstance(value, QuerySet):
+        return not value.query.is_empty()
+    return bool(value)
 
 
 class CaseInsensitiveSlugField(forms.ModelMultipleChoiceField):
@@ -58,7 +70,7 @@ class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
     def filter(self, queryset, value):
-        if not value:
+        if not chosen(value):
             return queryset
         ids = [record.pk for record in value]
         condition = in_facet(self.dimensions[0], ids)
@@ -233,6 +245,13 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
         min_value=1900,
         max_value=2100,
     )
+    start_year = YearFilter(
+        field_name="start_date",
+        lookup_expr="year",
+        label=_("Started in (year)"),
+        min_value=1900,
+        max_value=2100,
+    )
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices, method="filter_status", label=_("Status")
     )
@@ -303,7 +322,7 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
         facets = {}
         for name, declared in self.filters.items():
             value = data.get(name)
-            if not value:
+            if not chosen(value):
                 continue
             if isinstance(declared, SlugsFilter):
                 facets[name] = (declared.dimensions, [record.pk for record in value])
@@ -318,6 +337,7 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
             statuses=tuple(data.get("status") or ()),
             year_from=_as_year(data.get("year_from")),
             year_to=_as_year(data.get("year_to")),
+            start_year=_as_year(data.get("start_year")),
             facets=facets,
             sort=self.sort_key,
         )

@@ -460,12 +460,13 @@ def parameter_values() -> dict[str, list[str]]:
     values["sector"] = list(Sector.values)
     values["year_from"] = [str(year) for year in range(2014, 2027)]
     values["year_to"] = [str(year) for year in range(2016, 2029)] + ["abc"]
+    values["start_year"] = [str(year) for year in range(2016, 2023)]
     values["q"] = TEXTS
     values["sort"] = [value for value, _label in Sort.CHOICES]
     return values
 
 
-SINGLE = {"q", "year_from", "year_to", "sort"}
+SINGLE = {"q", "year_from", "year_to", "start_year", "sort"}
 
 
 def combinations(count: int, seed: int = 0) -> list[str]:
