@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Case, Prefetch, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -507,6 +508,23 @@ class CaseStudy(TimeStampedModel):
         blank=True,
         related_name="case_studies",
     )
+    organizations = models.ManyToManyField(
+        "registry.Organization",
+        verbose_name=_("related partner organizations"),
+        blank=True,
+        related_name="case_studies",
+    )
+    programs = models.ManyToManyField(
+        "registry.Program",
+        verbose_name=_("related programs"),
+        blank=True,
+        related_name="case_studies",
+    )
+    is_featured = models.BooleanField(
+        _("featured"),
+        default=False,
+        help_text=_("Shown on the home page when published."),
+    )
     publication_state = models.CharField(
         _("publication"),
         max_length=10,
@@ -517,7 +535,8 @@ class CaseStudy(TimeStampedModel):
     published_at = models.DateTimeField(_("first published"), null=True, blank=True)
 
     history = HistoricalRecords(
-        m2m_fields=[agreements, institutions], bases=[ImportBatchLink]
+        m2m_fields=[agreements, institutions, organizations, programs],
+        bases=[ImportBatchLink],
     )
     objects = PublishableQuerySet.as_manager()
 
@@ -534,6 +553,12 @@ class CaseStudy(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("registry:case_study_detail", kwargs={"slug": self.slug})
+
+    @property
+    def display_title(self) -> str:
+        if (get_language() or "").startswith("ja") and self.title_ja:
+            return self.title_ja
+        return self.title
 
 
 class Dimension(models.IntegerChoices):
