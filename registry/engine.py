@@ -49,6 +49,7 @@ class Criteria:
     statuses: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    start_year: int | None = None
     # name -> (dimensions, values): values of one name OR together, names AND together
     facets: dict | None = None
     sort: str = "newest"
@@ -117,6 +118,9 @@ class PublishedIndex:
             for dimension in positions_by_dimension
         }
         self._pair_cache = {}
+        # What other modules derive from the index and keep as long as it lives
+        # (registry.api.stats keeps the names of the records it counts).
+        self.memo = {}
 
     def _positions(self, ids: np.ndarray) -> np.ndarray:
         """Positions of these ids, leaving out any not in the index (new since)."""
@@ -155,6 +159,8 @@ class PublishedIndex:
             keep &= self._status_mask(criteria.statuses)
         if criteria.year_from is not None or criteria.year_to is not None:
             keep &= self._years_mask(criteria.year_from, criteria.year_to)
+        if criteria.start_year is not None:
+            keep &= self.start_years == criteria.start_year
         for name, (dimensions, values) in (criteria.facets or {}).items():
             if name == without:
                 continue
