@@ -22,12 +22,15 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from registry.models import Agreement  # noqa: E402
 
 SAMPLES = 40
 WARM_UP = 3
+# Requests timed with an empty cache: every figure counted and drawn anew.
+UNCACHED = "uncached"
 
 
 def representative_requests() -> list[tuple[str, str]]:
@@ -36,7 +39,13 @@ def representative_requests() -> list[tuple[str, str]]:
     )
     count = published.count()
     agreement_ids = [published[count * share // 5] for share in range(5)]
+    insights_search = "?classification=consortium&us_state=CA&year_from=2018"
     return [
+        ("home page", "/"),
+        ("insights, uncached: no filter", "/insights/", UNCACHED),
+        ("insights, uncached: three filters", f"/insights/{insights_search}", UNCACHED),
+        ("insights, cached: no filter", "/insights/"),
+        ("insights, cached: three filters", f"/insights/{insights_search}"),
         ("search: no filter", "/agreements/"),
         ("search: q alone", "/agreements/?q=tohoku"),
         ("search: q in Japanese", "/agreements/?q=東北大学"),
@@ -88,11 +97,13 @@ def time_pages() -> dict:
     client.get("/")  # builds this process's search index
     build_ms = (time.perf_counter() - started) * 1000
     rows = []
-    for label, url in representative_requests():
+    for label, url, *how in representative_requests():
         for _ in range(WARM_UP):
             client.get(url)
         samples = []
         for _ in range(SAMPLES):
+            if UNCACHED in how:
+                cache.clear()
             started = time.perf_counter()
             response = client.get(url)
             samples.append((time.perf_counter() - started) * 1000)

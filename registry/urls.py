@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -6,6 +6,12 @@ app_name = "registry"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("agreements/", views.AgreementListView.as_view(), name="agreement_list"),
+    path("insights/", views.InsightsView.as_view(), name="insights"),
+    re_path(
+        r"^insights/(?P<slug>[a-z-]+)\.(?P<fmt>csv|svg)$",
+        views.figure_download,
+        name="figure_download",
+    ),
     path(
         "agreements/<str:public_id>/",
         views.AgreementDetailView.as_view(),
@@ -30,9 +36,11 @@ urlpatterns = [
         views.ProgramDetailView.as_view(),
         name="program_detail",
     ),
+    path("case-studies/", views.CaseStudyListView.as_view(), name="case_study_list"),
     path(
         "case-studies/<slug:slug>/",
         views.CaseStudyDetailView.as_view(),
         name="case_study_detail",
     ),
+    path("about/", views.AboutView.as_view(), name="about"),
 ]

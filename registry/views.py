@@ -2,12 +2,13 @@
 
 from collections.abc import Sequence
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView, ListView, TemplateView
 
+from . import charts, insights
 from .engine import Criteria, published_index
 from .exports import FORMATS, export_response
 from .facets import describe_facets
@@ -16,12 +17,14 @@ from .filtersets import (
     InstitutionFilterSet,
     OrganizationFilterSet,
     Sort,
+    chosen,
     with_agreement_counts,
 )
 from .models import (
     Agreement,
     CaseStudy,
     Country,
+    DataSource,
     Dimension,
     Discipline,
     Institution,
@@ -83,12 +86,82 @@ def filter_notices(filterset) -> list[str]:
 
 class HomeView(TemplateView):
     template_name = "registry/home.html"
+    LATEST = 5
 
     def get_context_data(self, **kwargs):
         index = published_index()
         return super().get_context_data(
-            agreement_count=len(index), synthetic_count=index.synthetic_count, **kwargs
+            headline=insights.headline(),
+            latest=PublishedAgreementsByIds(
+                index.ids[index.orders["newest"][: self.LATEST]], compact=True
+            )[:],
+            case_studies=CaseStudy.objects.published().filter(is_featured=True)[:3],
+            thumbnails=insights.figures(
+                QueryDict(), slugs=insights.THUMBNAILS, thumbnail=True
+            ),
+            **kwargs,
         )
+
+
+class InsightsView(TemplateView):
+    """The study's figures for the search in the query string (the search page's
+    parameters)."""
+
+    template_name = "registry/insights.html"
+
+    def get_context_data(self, **kwargs):
+        search = insights.search_parameters(self.request.GET)
+        filterset = AgreementFilterSet(search, queryset=Agreement.objects.published())
+        index = published_index()
+        return super().get_context_data(
+            figures=insights.figures(self.request.GET, filterset=filterset),
+            notices=filter_notices(filterset),
+            total=index.search(filterset.criteria(), facet_dimensions={}).count,
+            synthetic_count=index.synthetic_count,
+            search_query=search.urlencode(),
+            filters=describe_search(filterset),
+            **kwargs,
+        )
+
+
+def figure_download(request, slug, fmt):
+    """A figure's table as CSV or its chart as SVG, for the search in the query
+    string."""
+    if slug not in insights.BY_SLUG:
+        raise Http404
+    (figure,) = insights.figures(request.GET, slugs=[slug])
+    if fmt == "csv":
+        response = HttpResponse(
+            "\ufeff" + figure.csv(), content_type="text/csv; charset=utf-8"
+        )
+    elif figure.svg:
+        response = HttpResponse(
+            charts.standalone(figure.svg), content_type="image/svg+xml; charset=utf-8"
+        )
+    else:
+        raise Http404  # the pairs matrix is a table: its data is the CSV
+    response["Content-Disposition"] = f'attachment; filename="usjp-{slug}.{fmt}"'
+    return response
+
+
+def describe_search(filterset) -> list[str]:
+    """The search's readable filters as "Label: value, value" lines."""
+    filterset.is_valid()
+    lines = []
+    for name, value in filterset.form.cleaned_data.items():
+        if name == "sort" or not chosen(value):
+            continue
+        declared = filterset.filters[name]
+        if isinstance(value, str | int):
+            shown = [str(value)]
+        else:
+            labels = dict(declared.extra.get("choices") or ())
+            shown = [
+                getattr(item, "display_name", None) or str(labels.get(item, item))
+                for item in value
+            ]
+        lines.append(f"{declared.label}: {', '.join(shown)}")
+    return lines
 
 
 class AgreementListView(TemplateView):
@@ -333,7 +406,34 @@ class ProgramDetailView(DetailView):
         )
 
 
+class CaseStudyListView(ListView):
+    template_name = "registry/case_study_list.html"
+    context_object_name = "case_studies"
+    queryset = CaseStudy.objects.published().order_by("-is_featured", "title")
+
+
 class CaseStudyDetailView(DetailView):
     template_name = "registry/case_study_detail.html"
     context_object_name = "case_study"
     queryset = CaseStudy.objects.published()
+
+    def get_context_data(self, **kwargs):
+        study = self.object
+        return super().get_context_data(
+            agreements=study.agreements.published().order_by("title"),
+            institutions=study.institutions.order_by("country", "name"),
+            organizations=study.organizations.order_by("name"),
+            programs=study.programs.order_by("name"),
+            **kwargs,
+        )
+
+
+class AboutView(TemplateView):
+    template_name = "registry/about.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            sources=DataSource.objects.exclude(slug="synthetic-demo").order_by("name"),
+            headline=insights.headline(),
+            **kwargs,
+        )

@@ -65,4 +65,4 @@ def test_names_are_escaped(client):
 
 def test_the_home_page_counts_published_agreements(client):
     page = client.get("/").content.decode()
-    assert "6 published agreements." in page
+    assert "<strong>6</strong> <span>published agreements</span>" in page

@@ -167,6 +167,27 @@ SEARCH_INDEX_REFRESH_SECONDS = float(
     os.environ.get("SEARCH_INDEX_REFRESH_SECONDS", "2")
 )
 
+# One cache for every process of a machine or a cluster when REDIS_URL is set (figures,
+# and later shared limits); local memory, per process, otherwise.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "usjp",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}
+# How long a search's figures stay cached. Any change to what is published moves the
+# search index's version, which is part of the key, so this only bounds memory.
+INSIGHTS_CACHE_SECONDS = env_int("INSIGHTS_CACHE_SECONDS", 24 * 3600)
+
 # The API (registry/api): read-only for everyone, writes for staff with the model's
 # permissions. Anonymous reads are throttled per address; "0" or "" turns that off.
 API_ANON_RATE = os.environ.get("API_ANON_RATE", "120/min").strip() or None
