@@ -857,10 +857,16 @@ class RegionAdmin(RegistryAdminDefaults, admin.ModelAdmin):
 class CaseStudyAdmin(
     RegistryAdminDefaults, PublicationWorkflowMixin, SimpleHistoryAdmin
 ):
-    list_display = ["title", "publication_state", "published_at", "updated_at"]
-    list_filter = ["publication_state"]
+    list_display = [
+        "title",
+        "publication_state",
+        "is_featured",
+        "published_at",
+        "updated_at",
+    ]
+    list_filter = ["publication_state", "is_featured"]
     search_fields = ["title", "title_ja", "summary", "body"]
-    autocomplete_fields = ["agreements", "institutions"]
+    autocomplete_fields = ["agreements", "institutions", "organizations", "programs"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at", "created_at", "updated_at"]
     actions = PUBLICATION_ACTIONS
