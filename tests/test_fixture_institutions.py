@@ -585,24 +585,36 @@ def test_no_ror_id_points_at_a_withdrawn_record(institutions, ror):
     assert not wrong
 
 
-def test_us_japanese_names_come_only_from_ror(institutions, ror):
-    """A U.S. institution has a Japanese name only when its ROR record gives that
-    label.
+def test_us_japanese_names_follow_ror_where_ror_has_one(institutions, ror):
+    """Where a U.S. institution's ROR record gives a Japanese label, name_ja is that
+    label; elsewhere name_ja is the established Japanese name (see README).
     """
     wrong = [
         i["slug"]
         for i in institutions
         if i["country"] == "US"
-        and i["name_ja"]
-        and (
-            not i["identifiers"].get("ror")
-            or ror[i["identifiers"]["ror"]]["name_ja"] != i["name_ja"]
-        )
+        and i["identifiers"].get("ror")
+        and ror[i["identifiers"]["ror"]]["name_ja"]
+        and ror[i["identifiers"]["ror"]]["name_ja"] != i["name_ja"]
     ]
     assert not wrong
 
 
 # -------------------------------------------------------------------------- structure
+def test_every_us_institution_has_a_japanese_name_and_no_two_share_one(institutions):
+    """Each U.S. institution's name_ja contains katakana or kanji, and no name_ja
+    belongs to two institutions.
+    """
+    japanese = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff]")
+    assert not [
+        i["slug"]
+        for i in institutions
+        if i["country"] == "US" and not japanese.search(i["name_ja"])
+    ]
+    owners = Counter(i["name_ja"] for i in institutions)
+    assert not [name for name, n in owners.items() if n > 1]
+
+
 def test_slugs_are_unique_and_well_formed(institutions):
     """Slugs are lower-case ASCII words joined by single hyphens, one per
     institution.
