@@ -586,3 +586,34 @@ def test_the_figure_links_keep_the_search_in_order(world):
     data = figure("us-campus", urlencode({"q": "consortium", "page": 3}))
     assert all("page=" not in row.cells[0].link for row in data.rows)
     assert all("q=consortium" in row.cells[0].link for row in data.rows)
+
+
+# -- queries -------------------------------------------------------------------------
+
+
+def test_a_cached_insights_page_reads_almost_nothing(
+    client, world, django_assert_num_queries
+):
+    client.get("/insights/")
+    # The index version, once for the page's total and once for the cache key (in
+    # production a process asks at most every SEARCH_INDEX_REFRESH_SECONDS).
+    with django_assert_num_queries(2):
+        client.get("/insights/")
+
+
+def test_a_cached_filtered_insights_page_adds_one_query_per_record_filter(
+    client, world, django_assert_num_queries
+):
+    url = "/insights/?us_institution=harvard-university&classification=consortium"
+    client.get(url)
+    # The two version checks, and the FilterSet reading the institution's slug.
+    with django_assert_num_queries(3):
+        client.get(url)
+
+
+def test_the_home_page_queries_are_few(client, world, django_assert_num_queries):
+    client.get("/")
+    # Version checks for the headline, the latest list and the thumbnails' cache key;
+    # the latest agreements; the featured case studies.
+    with django_assert_num_queries(5):
+        client.get("/")

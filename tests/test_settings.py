@@ -80,3 +80,61 @@ def test_the_development_server_still_refuses_the_development_key():
     result = manage("runserver", "--noreload", "127.0.0.1:0")
     assert result.returncode != 0
     assert "refusing to start with the development key" in result.stderr
+
+
+def cache_backend(**environment):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL"}
+    }
+    env.update(DEBUG="1", **environment)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import usjp_site.settings as s; c = s.CACHES['default']; "
+            "print(c['BACKEND'], c.get('LOCATION', ''))",
+        ],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+def test_the_cache_is_each_process_s_own_memory_by_default():
+    assert cache_backend() == ["django.core.cache.backends.locmem.LocMemCache"]
+
+
+def test_redis_url_shares_one_cache_between_processes():
+    assert cache_backend(REDIS_URL="redis://127.0.0.1:6379/3") == [
+        "django_redis.cache.RedisCache",
+        "redis://127.0.0.1:6379/3",
+    ]
+
+
+def test_figures_are_shared_through_redis(settings):
+    """Two processes see the same figures: what one caches through Redis, a fresh
+    client of the same server reads."""
+    import pytest
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+        }
+    }
+    writer = caches.create_connection("default")
+    writer.set("insights-test", {"rows": [1, 2]}, timeout=30)
+    reader = caches.create_connection("default")
+    assert reader.get("insights-test") == {"rows": [1, 2]}
+    writer.delete("insights-test")
