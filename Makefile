@@ -5,9 +5,21 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 DEMO_AGREEMENTS ?= 2345
 
-.PHONY: install run test lint bench clean
+CATALOGUE := locale/ja/LC_MESSAGES/django
+.PHONY: install run test lint bench clean messages
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(CATALOGUE).mo
+
+# The Japanese catalogue, compiled by Babel (pure Python: no gettext package needed).
+$(CATALOGUE).mo: $(CATALOGUE).po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d locale -D django -l ja
+
+# After changing user-visible text: collect it into the catalogue (needs GNU gettext),
+# then translate the new entries.
+messages: export DEBUG := 1
+messages: install
+	$(MANAGE) makemessages -l ja --no-obsolete -i ".venv/*" -i "staticfiles/*" \
+		-i "bench/*" -i "tests/*"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +32,7 @@ run: install
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) load_reference_data
 	$(MANAGE) seed_demo --agreements $(DEMO_AGREEMENTS) --seed 2021
+	$(MANAGE) reindex
 	$(MANAGE) demo_login
 	$(MANAGE) runserver 127.0.0.1:8000
 

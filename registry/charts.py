@@ -14,6 +14,7 @@ about a second to draw; pygal draws one in about 10 ms.
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cache
+from unicodedata import east_asian_width
 
 import pygal
 import pygal.style
@@ -32,8 +33,10 @@ pygal_etree.to_etree()
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
 WIDTH = 440  # the viewBox: on a 390 px phone the text stays about 12 px high
 BAR_HEIGHT = 26
+MARGIN = 12
 UNWANTED = {"script", "style", "title"}
-LABEL_CHARACTERS = 26  # longer names are shortened on the axis, whole in the tooltip
+LABEL_WIDTH = 15  # ems: longer names are shortened on the axis, whole in the tooltip
+FONT_SIZE = 14  # the axis labels', as charts.css draws them
 
 
 @dataclass(frozen=True)
@@ -52,14 +55,15 @@ class Series:
 def bar_chart(*, chart_id: str, title: str, description: str, bars, axis_title: str):
     """Horizontal bars, largest first from the top."""
     bars = list(bars)
+    labels = [_short(bar.label) for bar in reversed(bars)]  # first at the bottom
     chart = _chart(
         pygal.HorizontalBar,
         height=70 + BAR_HEIGHT * max(len(bars), 1),
         x_title=axis_title,
         show_legend=False,
+        margin_left=MARGIN + _room_missing(labels),
     )
-    # pygal draws the first label at the bottom.
-    chart.x_labels = [_short(bar.label) for bar in reversed(bars)]
+    chart.x_labels = labels
     chart.add(axis_title, [_value(bar) for bar in reversed(bars)])
     return _finish(chart, chart_id=chart_id, title=title, description=description)
 
@@ -92,8 +96,8 @@ def _chart_css() -> str:
 
 # pygal reserves room for labels from these sizes; charts.css draws them at the same.
 STYLE = pygal.style.Style(
-    label_font_size=14,
-    major_label_font_size=14,
+    label_font_size=FONT_SIZE,
+    major_label_font_size=FONT_SIZE,
     title_font_size=13,
     legend_font_size=13,
     value_font_size=13,
@@ -113,17 +117,34 @@ def _chart(kind, **options):
         disable_xml_declaration=True,
         show_y_guides=False,
         print_values=False,
-        margin=12,
+        margin=MARGIN,
+        margin_right=24,  # room for the last tick's label
         spacing=8,
         colors=PALETTE,
         **options,
     )
 
 
+def _ems(text: str) -> float:
+    """About how wide a text is: Japanese characters are a full em, Latin ones about
+    half. pygal counts every character as 0.6 em, which crops Japanese labels."""
+    return sum(1.0 if east_asian_width(c) in "WF" else 0.55 for c in text)
+
+
 def _short(label: str) -> str:
-    if len(label) <= LABEL_CHARACTERS:
+    if _ems(label) <= LABEL_WIDTH:
         return label
-    return label[: LABEL_CHARACTERS - 1].rstrip() + "…"
+    while _ems(label) > LABEL_WIDTH - 1:
+        label = label[:-1]
+    return label.rstrip() + "…"
+
+
+def _room_missing(labels) -> float:
+    """The width pygal's estimate leaves out for the widest label, in pixels."""
+    if not labels:
+        return 0
+    reserved = 0.6 * max(len(label) for label in labels)
+    return max(0.0, max(_ems(label) for label in labels) - reserved) * FONT_SIZE
 
 
 def _value(bar: Bar) -> dict:
@@ -145,9 +166,7 @@ def _finish(chart, *, chart_id: str, title: str, description: str) -> str:
     # of the tree, and its comments beside them.
     for parent in (root, root.find("defs"), *root.iterfind("g")):
         for child in list(parent if parent is not None else ()):
-            if not isinstance(child.tag, str) or child.tag in UNWANTED:
-                parent.remove(child)
-            elif "tooltip-overlay" in (child.get("class") or ""):
+            if _unwanted(child):
                 parent.remove(child)
     for link in root.iter("a"):
         _annotate_bar(link)
@@ -158,6 +177,14 @@ def _finish(chart, *, chart_id: str, title: str, description: str) -> str:
     root.insert(0, summary)
     root.insert(0, heading)
     return ET.tostring(root, encoding="unicode")
+
+
+def _unwanted(element) -> bool:
+    return (
+        not isinstance(element.tag, str)  # a comment
+        or element.tag in UNWANTED
+        or "tooltip-overlay" in (element.get("class") or "")
+    )
 
 
 def _annotate_bar(link):

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -44,6 +45,17 @@ COLUMNS = [
     "last_updated",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def header_row() -> list[str]:
+    """The header: in English the column names that scripts and the importer read; in
+    Japanese the columns' Japanese labels, which the importer reads as well."""
+    if not (get_language() or "").startswith("ja"):
+        return list(COLUMNS)
+    # The agreement sheet imports this module (unescape_formula): import it late.
+    from .imports.agreement_sheet import COLUMN_BY_NAME
+
+    return [str(COLUMN_BY_NAME[name].label) for name in COLUMNS]
 
 
 def escape_formula(value):
@@ -130,15 +142,18 @@ def export_response(*, queryset, fmt: str, query: dict, request):
 
 def _csv(rows, query_string, exported_at, base_url, filename):
     writer = csv.writer(_Echo())
+    # Written now, in the request's language: the rows stream after the view returns.
+    preamble = [
+        [f"# {_('U.S.-Japan Research Partnership Registry export')}: {base_url}"],
+        [f"# {_('search')}: ?{query_string}"],
+        [f"# {_('exported at')}: {exported_at}"],
+        header_row(),
+    ]
 
     def lines():
         yield "\ufeff"  # Excel reads UTF-8 (Japanese names) only with a BOM
-        yield writer.writerow(
-            [f"# {_('U.S.-Japan Research Partnership Registry export')}: {base_url}"]
-        )
-        yield writer.writerow([f"# {_('search')}: ?{query_string}"])
-        yield writer.writerow([f"# {_('exported at')}: {exported_at}"])
-        yield writer.writerow(COLUMNS)
+        for line in preamble:
+            yield writer.writerow(line)
         for row in rows:
             yield writer.writerow([escape_formula(row[column]) for column in COLUMNS])
 
@@ -169,7 +184,7 @@ def _xlsx(rows, query_string, exported_at, base_url, filename):
     # the rows go to a temporary file, which is then streamed.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Agreements"))
-    sheet.append(COLUMNS)
+    sheet.append(header_row())
     for row in rows:
         sheet.append([escape_formula(row[column]) for column in COLUMNS])
     about = workbook.create_sheet(_("About"))

@@ -34,7 +34,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import charts
-from .api.stats import agreement_stats
+from .api.stats import Stats, agreement_stats
 from .engine import Criteria, published_index
 from .filtersets import AgreementFilterSet
 from .models import (
@@ -308,7 +308,7 @@ class Counts:
         self.filtersets = {filterset.data.urlencode(): filterset} if filterset else {}
         self.stats = {}
 
-    def __call__(self, search: QueryDict, group_by) -> "agreement_stats":
+    def __call__(self, search: QueryDict, group_by) -> Stats:
         query = search.urlencode()
         key = (query, tuple(group_by))
         if key not in self.stats:

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Max, Sum
 from django.db.models.functions import Length
-from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz, process
 
 from .models import AliasKind, Institution, InstitutionAlias
@@ -72,15 +71,17 @@ GENERIC_WORDS = {
     "大学",
 }
 
-# "Harvard Medical School" → Harvard (University), School of Medicine.
+# "Harvard Medical School" → Harvard (University), School of Medicine. The unit is data
+# stored with the participant, so it is the English name whatever language the curator
+# works in, not a translation.
 NAMED_SCHOOLS = {
-    "medical": _("School of Medicine"),
-    "law": _("School of Law"),
-    "business": _("School of Business"),
-    "dental": _("School of Dentistry"),
-    "nursing": _("School of Nursing"),
-    "divinity": _("Divinity School"),
-    "graduate": _("Graduate School"),
+    "medical": "School of Medicine",
+    "law": "School of Law",
+    "business": "School of Business",
+    "dental": "School of Dentistry",
+    "nursing": "School of Nursing",
+    "divinity": "Divinity School",
+    "graduate": "Graduate School",
 }
 NAMED_SCHOOL = re.compile(
     r"^(?P<name>.+?)[\s,]+(?P<kind>" + "|".join(NAMED_SCHOOLS) + r")\s+school$",
@@ -165,7 +166,7 @@ def readings(text: str) -> list[Reading]:
         found.append(
             Reading(
                 (name, f"{name} University", f"University of {name}"),
-                str(NAMED_SCHOOLS[match["kind"].lower()]),
+                NAMED_SCHOOLS[match["kind"].lower()],
             )
         )
     for pattern in (UNIT_AFTER, UNIT_BEFORE, CAMPUS_AFTER):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import (
     Agreement,
@@ -80,8 +81,8 @@ def check_agreement_composition(
         missing = [
             label
             for country, label in (
-                (Country.US, _("U.S.")),
-                (Country.JP, _("Japanese")),
+                (Country.US, pgettext("country", "U.S.")),
+                (Country.JP, pgettext("country", "Japanese")),
             )
             if country not in countries
         ]

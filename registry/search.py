@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from .models import (
+    ActivityType,
     Agreement,
     AgreementFacet,
     AgreementParticipant,
@@ -79,8 +80,25 @@ def token_document(*texts: str) -> str:
 
 # -- Querying --------------------------------------------------------------------------
 
+# Words that mean the same in the two languages where no name carries both: a query
+# token of a group matches any token of it, so 医学 finds what medicine finds and the
+# reverse. (Names need none: each record's document holds its English and Japanese
+# names, aliases and romanizations.)
+EQUIVALENT_TOKENS = [
+    {"medicine", "medical", "医学", "医療"},
+    {"disaster", "防災", "災害"},
+    {"quantum", "量子"},
+]
+_EQUIVALENTS = {token: group for group in EQUIVALENT_TOKENS for token in group}
 
-def _tsquery(query_tokens: list[str]) -> str:
+
+def query_terms(text: str) -> list[list[str]]:
+    """The tokens a query needs, each with the tokens that may stand for it."""
+    query_tokens = list(dict.fromkeys(tokens(text)))[:MAX_QUERY_TOKENS]
+    return [sorted(_EQUIVALENTS.get(token, {token})) for token in query_tokens]
+
+
+def _tsquery(terms: list[list[str]]) -> str:
     # A word as a prefix ("partner" finds partnerships, "東" finds 東北); a Japanese
     # bigram is always whole, and matching it exactly halves the index work.
     def term(token):
@@ -88,7 +106,10 @@ def _tsquery(query_tokens: list[str]) -> str:
         whole_bigram = len(token) == 2 and CJK_RUN.match(token)
         return quoted if whole_bigram else quoted + ":*"
 
-    return " & ".join(term(token) for token in query_tokens)
+    return " & ".join(
+        "(" + " | ".join(term(token) for token in alternatives) + ")"
+        for alternatives in terms
+    )
 
 
 def search_agreements(queryset, text: str):
@@ -98,11 +119,11 @@ def search_agreements(queryset, text: str):
         return queryset.filter(pk=public_pk).annotate(
             relevance=models.Value(1.0, models.FloatField())
         )
-    query_tokens = list(dict.fromkeys(tokens(text)))[:MAX_QUERY_TOKENS]
-    if not query_tokens:
+    terms = query_terms(text)
+    if not terms:
         return queryset.annotate(relevance=models.Value(0.0, models.FloatField()))
     if connection.vendor == "postgresql":
-        tsquery = _tsquery(query_tokens)
+        tsquery = _tsquery(terms)
         return queryset.filter(
             RawSQL(
                 f"{TSVECTOR_SQL} @@ to_tsquery('simple', %s)",
@@ -117,11 +138,13 @@ def search_agreements(queryset, text: str):
             )
         )
     condition = Q()
-    for token in query_tokens:
-        condition &= Q(search_title__contains=token) | Q(search_text__contains=token)
     title_hits = Q()
-    for token in query_tokens:
-        title_hits |= Q(search_title__contains=token)
+    for alternatives in terms:
+        anywhere = Q()
+        for token in alternatives:
+            anywhere |= Q(search_title__contains=token) | Q(search_text__contains=token)
+            title_hits |= Q(search_title__contains=token)
+        condition &= anywhere
     return queryset.filter(condition).annotate(
         relevance=models.Case(
             models.When(title_hits, then=models.Value(1.0)),
@@ -173,12 +196,16 @@ class AgreementIndexer:
         self.institutions = _institution_documents()
         self.organizations = _organization_documents()
         self.field_of = dict(Discipline.objects.values_list("pk", "parent_id"))
-        self.programs = {
-            pk: token_document(name, name_ja)
-            for pk, name, name_ja in Program.objects.values_list(
-                "pk", "name", "name_ja"
-            )
-        }
+        # Names in both languages: 医学 finds what medicine finds, and the reverse.
+        self.programs, self.disciplines, self.activities = (
+            {
+                pk: token_document(name, name_ja)
+                for pk, name, name_ja in model.objects.values_list(
+                    "pk", "name", "name_ja"
+                )
+            }
+            for model in (Program, Discipline, ActivityType)
+        )
 
     def fill_documents(self, agreement, parts: AgreementParts) -> None:
         agreement.search_title = token_document(agreement.title, agreement.title_ja)
@@ -188,6 +215,8 @@ class AgreementIndexer:
                 self.programs.get(agreement.program_id, ""),
                 *(self.institutions[pk][1] for pk in parts.institution_ids),
                 *(self.organizations[pk][1] for pk in parts.organization_ids),
+                *(self.disciplines[pk] for pk in parts.discipline_ids),
+                *(self.activities[pk] for pk in parts.activity_ids),
                 *(token_document(identifier) for _, identifier in parts.sources),
             ]
         )

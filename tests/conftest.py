@@ -1,6 +1,8 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.utils import translation
 
 from registry import resolver
 from registry.engine import forget_published_index
@@ -84,4 +86,13 @@ def search_index_always_current(settings):
     forget_published_index()
     # Figures are cached under the index's version, which the same rollback reuses.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english_to_start_with():
+    # A request leaves its language active in the thread: a /ja/ page would make the
+    # next test's reverse() Japanese.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
     resolver._index = None

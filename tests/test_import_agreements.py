@@ -234,8 +234,10 @@ def test_one_country_column_replaces_that_countrys_participants_only(editor):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/ja"])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
-def test_an_exported_file_imports_back_unchanged(client, editor, fmt):
+def test_an_exported_file_imports_back_unchanged(client, editor, fmt, prefix):
+    """From the English or the Japanese page (Japanese headers), in any format."""
     # A funded agreement with two sources: amounts and parallel lists survive too.
     agreement = make_agreement(
         title="=Formula-looking title",
@@ -253,8 +255,10 @@ def test_an_exported_file_imports_back_unchanged(client, editor, fmt):
         source_identifier="B-2",
         url="https://example.org/b-2",
     )
-    response = client.get(f"/agreements/?export={fmt}")
+    response = client.get(f"{prefix}/agreements/?export={fmt}")
     exported = b"".join(response.streaming_content)
+    if fmt == "csv" and prefix:
+        assert "公開ID" in exported.decode("utf-8-sig").splitlines()[3]
 
     outcome = run(exported, user=editor, file_name=f"export.{fmt}")
 

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "registry.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "registry.context_processors.languages",
             ],
         },
     },
@@ -131,6 +133,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
+# Remembers the language of the last public page a visitor saw (a year), so that the
+# first visit alone follows the browser's Accept-Language (registry.middleware).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -216,7 +221,10 @@ SPECTACULAR_SETTINGS = {
         "Read-only for everyone: published agreements, institutions, organizations, "
         "programs, disciplines, activities, sources and case studies, searched with "
         "the parameters of the public pages. Writes for staff, with the admin's "
-        "rules."
+        "rules.\n\nLanguage: every record carries its names in English (`name`, "
+        "`title`) and Japanese (`name_ja`, `title_ja`). Labels the server writes "
+        "(stats groups' `label`, identifier schemes, record links) follow `?lang=ja` "
+        "or `?lang=en`, else the `Accept-Language` header, else English."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -10,5 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("registry.api.urls")),
-    path("", include("registry.urls")),
+    # Public pages in English at /…, in Japanese at /ja/…: links made before Japanese
+    # existed keep working (registry.middleware.LanguageMiddleware).
+    *i18n_patterns(path("", include("registry.urls")), prefix_default_language=False),
 ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..engine import published_index
@@ -312,7 +313,14 @@ def _labels(key: Key, values) -> dict:
     missing = values - known.keys()
     if missing:
         rows = key.model.objects.filter(pk__in=missing).values_list(
-            "pk", key.key_field, "name"
+            "pk", key.key_field, "name", "name_ja"
         )
-        known.update((pk, (key_value, name)) for pk, key_value, name in rows)
-    return {value: known[value] for value in values if value in known}
+        known.update(
+            (pk, (key_value, name, name_ja)) for pk, key_value, name, name_ja in rows
+        )
+    japanese = (get_language() or "").startswith("ja")
+    return {
+        value: (known[value][0], (japanese and known[value][2]) or known[value][1])
+        for value in values
+        if value in known
+    }

@@ -70,7 +70,14 @@ from ..search import (
     refresh_agreement_index,
     write_facet_rows,
 )
-from .files import NOT_DATA_SHEETS, FileRejected, Table, match_headers, read_table
+from .files import (
+    NOT_DATA_SHEETS,
+    FileRejected,
+    Table,
+    in_every_language,
+    match_headers,
+    read_table,
+)
 from .recording import ImportOutcome, commit_plan
 
 BULK_BATCH = 500
@@ -857,7 +864,8 @@ def plan_agreement_sheet(
     ``progress(done, total)`` is called as rows are read.
     """
     synonyms = {
-        column.name: (str(column.label), *column.synonyms) for column in COLUMNS
+        column.name: (*in_every_language(column.label), *column.synonyms)
+        for column in COLUMNS
     }
     headers = match_headers(table.headers, synonyms)
     plan = SheetPlan(

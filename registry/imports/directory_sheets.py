@@ -85,7 +85,14 @@ from .agreement_sheet import (
     SheetPlan,
     Vocabulary,
 )
-from .files import NOT_DATA_SHEETS, FileRejected, Table, match_headers, read_table
+from .files import (
+    NOT_DATA_SHEETS,
+    FileRejected,
+    Table,
+    in_every_language,
+    match_headers,
+    read_table,
+)
 from .institution_lists import (
     ALIAS_MAX,
     JAPANESE,
@@ -552,7 +559,7 @@ class _Sheet:
 
     def plan(self, table: Table) -> DirectoryPlan:
         synonyms = {
-            column.name: (str(column.label), *column.synonyms)
+            column.name: (*in_every_language(column.label), *column.synonyms)
             for column in self.columns
         }
         headers = match_headers(table.headers, synonyms)
@@ -1321,7 +1328,8 @@ class InstitutionSheet(_Sheet):
                 for value, label in InstitutionType.choices:
                     if value in likely:
                         extra[value.removeprefix(prefix)] = value
-                        extra[re.sub(r"\s*\(.*\)$", "", str(label))] = value
+                        # The label without its country: "(U.S.)", or （米国）.
+                        extra[re.sub(r"\s*[(（].*[)）]$", "", str(label))] = value
             row.proposed["institution_type"] = text and _choice(
                 row,
                 "institution_type",

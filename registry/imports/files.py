@@ -28,6 +28,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -211,6 +212,16 @@ def header_key(text: str) -> str:
     'ＵＳ－Ｉｎｓｔｉｔｕｔｉｏｎｓ' all read 'us institutions'."""
     text = unicodedata.normalize("NFKC", text).casefold().replace(".", "")
     return re.sub(r"[\s_\-\u2010-\u2015\u2212]+", " ", text).strip()
+
+
+def in_every_language(label) -> list[str]:
+    """A column's label as each language of the site writes it: a sheet exported from
+    a Japanese page has Japanese headers, and any curator may import it."""
+    labels = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            labels.append(str(label))
+    return list(dict.fromkeys(labels))
 
 
 def match_headers(

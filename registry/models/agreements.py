@@ -11,12 +11,17 @@ from django.db import models
 from django.db.models import Case, Prefetch, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..dates import DatePrecision, format_partial_date, period_bounds
-from .common import PublicationState, PublishableQuerySet, TimeStampedModel
+from ..display import money_label, partial_date_label
+from .common import (
+    BilingualNameMixin,
+    PublicationState,
+    PublishableQuerySet,
+    TimeStampedModel,
+)
 from .imports import ImportBatchLink
 
 PUBLIC_ID_PREFIX = "USJP-"
@@ -165,12 +170,14 @@ class AgreementQuerySet(PublishableQuerySet):
         )
 
 
-class Agreement(TimeStampedModel):
+class Agreement(BilingualNameMixin, TimeStampedModel):
     """A formalized research partnership between U.S. and Japanese higher education.
 
     Its public ID (USJP-000042) is derived from the primary key: stable, unique, free of
     races and cheap to assign in bulk.
     """
+
+    bilingual_fields = ("title", "title_ja")
 
     title = models.CharField(_("title (English)"), max_length=500)
     title_ja = models.CharField(_("title (Japanese)"), max_length=500, blank=True)
@@ -309,6 +316,20 @@ class Agreement(TimeStampedModel):
     @property
     def end_display(self) -> str:
         return format_partial_date(self.end_date, self.end_precision)
+
+    # For people: in the page's language (registry.display). The *_display forms above
+    # are what exports and the API write.
+    @property
+    def start_label(self) -> str:
+        return partial_date_label(self.start_date, self.start_precision)
+
+    @property
+    def end_label(self) -> str:
+        return partial_date_label(self.end_date, self.end_precision)
+
+    @property
+    def funding_label(self) -> str:
+        return money_label(self.funding_amount, self.funding_currency)
 
     @property
     def current_status(self) -> str:
@@ -488,8 +509,10 @@ class SourceRecord(models.Model):
             )
 
 
-class CaseStudy(TimeStampedModel):
+class CaseStudy(BilingualNameMixin, TimeStampedModel):
     """A written account of a partnership, in Markdown, published like agreements."""
+
+    bilingual_fields = ("title", "title_ja")
 
     title = models.CharField(_("title (English)"), max_length=300)
     title_ja = models.CharField(_("title (Japanese)"), max_length=300, blank=True)
@@ -553,12 +576,6 @@ class CaseStudy(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("registry:case_study_detail", kwargs={"slug": self.slug})
-
-    @property
-    def display_title(self) -> str:
-        if (get_language() or "").startswith("ja") and self.title_ja:
-            return self.title_ja
-        return self.title
 
 
 class Dimension(models.IntegerChoices):

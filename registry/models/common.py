@@ -47,10 +47,22 @@ class PublishableQuerySet(models.QuerySet):
 
 
 class BilingualNameMixin:
-    """``display_name`` in the language of the request, falling back to English."""
+    """``display_name`` in the language of the request, falling back to English, and
+    ``secondary_name``, the other language's, shown beside it when there is one."""
+
+    bilingual_fields = ("name", "name_ja")
+
+    def _names(self) -> tuple[str, str]:
+        english, japanese = (getattr(self, name) for name in self.bilingual_fields)
+        if (get_language() or "").startswith("ja") and japanese:
+            return japanese, english
+        return english, japanese
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "").startswith("ja") and getattr(self, "name_ja", ""):
-            return self.name_ja
-        return self.name
+        return self._names()[0]
+
+    @property
+    def secondary_name(self) -> str:
+        primary, other = self._names()
+        return other if other != primary else ""
