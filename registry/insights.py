@@ -48,7 +48,16 @@ from .models import (
 )
 
 # Parameters that change how results are shown, not which agreements are counted.
-PRESENTATION = {"page", "per_page", "sort", "export", "format", "ordering", "cursor"}
+PRESENTATION = {
+    "page",
+    "per_page",
+    "sort",
+    "export",
+    "format",
+    "ordering",
+    "cursor",
+    "lang",
+}
 # A bar's value may go in any of these parameters, in order of preference.
 LINK_PARAMETERS = {
     "us_institution": ("us_institution", "institution"),
@@ -425,6 +434,8 @@ class SearchLinks:
 def _api_url(search, group_by) -> str:
     query = search.copy()
     query.setlist("group_by", [",".join(group_by)])
+    if get_language() != settings.LANGUAGE_CODE:
+        query.setlist("lang", [get_language()])  # the labels the figure shows
     return f"{reverse('api:agreement-stats')}?{query.urlencode()}"
 
 

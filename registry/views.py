@@ -116,7 +116,7 @@ class InsightsView(TemplateView):
         return super().get_context_data(
             figures=insights.figures(self.request.GET, filterset=filterset),
             notices=filter_notices(filterset),
-            total=index.search(filterset.criteria(), facet_dimensions={}).count,
+            total=int(index.matching(filterset.criteria()).sum()),
             synthetic_count=index.synthetic_count,
             search_query=search.urlencode(),
             filters=describe_search(filterset),

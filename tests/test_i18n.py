@@ -446,3 +446,16 @@ def test_a_draft_is_found_in_no_language(client, parity_world):
     )
     assert draft.public_id not in ids(client, "量子")
     assert draft.public_id not in ids(client, "quantum")
+
+
+def test_a_japanese_figure_links_to_japanese_api_labels(client, bilingual_world):
+    from django.http import QueryDict
+
+    from registry import insights
+
+    with translation.override("ja"):
+        (figure,) = insights.figures(QueryDict(""), slugs=["jp-campus"])
+    assert "lang=ja" in figure.api_url
+    labels = {g["label"] for g in client.get(figure.api_url).json()["groups"]}
+    assert "東北大学" in labels
+    assert {row.cells[0].text for row in figure.rows} <= labels
