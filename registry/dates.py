@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,18 +43,24 @@ def parse_partial_date(text: str, *, period_end: bool = False) -> tuple[dt.date,
     elif month_year := MONTH_YEAR.match(value):
         month = MONTHS.get(month_year.group(1).lower())
         if month is None:
-            raise ValueError(f"“{text}” names no month.")
+            raise ValueError(gettext("“%(text)s” names no month.") % {"text": text})
         year, day = int(month_year.group(2)), None
     else:
         raise ValueError(
-            f"“{text}” is not a date: write a year (2019), a month (2019-03 or March "
-            "2019) or a day (2019-03-15)."
+            gettext(
+                "“%(text)s” is not a date: write a year (2019), a month (2019-03 or "
+                "March 2019) or a day (2019-03-15)."
+            )
+            % {"text": text}
         )
     if day is not None:
         return dt.date(year, month, day), DatePrecision.DAY
     if month is not None:
         if not 1 <= month <= 12:
-            raise ValueError(f"“{text}”: there is no month {month}.")
+            raise ValueError(
+                gettext("“%(text)s”: there is no month %(month)s.")
+                % {"text": text, "month": month}
+            )
         last = calendar.monthrange(year, month)[1]
         return dt.date(year, month, last if period_end else 1), DatePrecision.MONTH
     return dt.date(year, 12, 31) if period_end else dt.date(
