@@ -138,3 +138,40 @@ def test_figures_are_shared_through_redis(settings):
     reader = caches.create_connection("default")
     assert reader.get("insights-test") == {"rows": [1, 2]}
     writer.delete("insights-test")
+
+
+def test_a_number_that_is_not_one_is_refused_with_its_name():
+    result = load_settings(DEBUG="1", SEARCH_INDEX_REFRESH_SECONDS="soon")
+    assert result.returncode != 0
+    assert "SEARCH_INDEX_REFRESH_SECONDS='soon' is not a number." in result.stderr
+    result = load_settings(DEBUG="1", IMPORT_MAX_ROWS="many")
+    assert "IMPORT_MAX_ROWS='many' is not a whole number." in result.stderr
+
+
+def test_numbers_and_text_are_read_from_the_environment():
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
+    }
+    env.update(
+        DEBUG="1",
+        SEARCH_INDEX_REFRESH_SECONDS="0.5",
+        IMPORT_MAX_ROWS="10",
+        API_ANON_RATE=" 30/min ",
+        TIME_ZONE="Asia/Tokyo",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import usjp_site.settings as s; print(s.SEARCH_INDEX_REFRESH_SECONDS, "
+            "s.IMPORT_MAX_ROWS, s.API_ANON_RATE, s.TIME_ZONE)",
+        ],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["0.5", "10", "30/min", "Asia/Tokyo"]

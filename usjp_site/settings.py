@@ -42,9 +42,23 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+
+
+def env_str(name: str, default: str = "") -> str:
+    """A text value without surrounding spaces; the default only when unset."""
+    value = os.environ.get(name)
+    return default if value is None else value.strip()
+
+
 DEVELOPMENT_SECRET_KEY = "development-only-key-never-use-in-production"
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 # manage.py marks commands that serve no request (manage.py): only serving
 # with a known key is unsafe.
 NOT_SERVING = env_bool("USJP_NOT_SERVING", default=False)
@@ -113,7 +127,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -137,7 +151,7 @@ LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
 # first visit alone follows the browser's Accept-Language (registry.middleware).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -168,13 +182,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = False
 
 # How long a process may answer searches before checking whether the registry changed
 # (registry.engine): a change shows in public search within this many seconds.
-SEARCH_INDEX_REFRESH_SECONDS = float(
-    os.environ.get("SEARCH_INDEX_REFRESH_SECONDS", "2")
-)
+SEARCH_INDEX_REFRESH_SECONDS = env_float("SEARCH_INDEX_REFRESH_SECONDS", 2.0)
 
 # One cache for every process of a machine or a cluster when REDIS_URL is set (figures,
 # and later shared limits); local memory, per process, otherwise.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": (
         {
@@ -195,7 +207,7 @@ INSIGHTS_CACHE_SECONDS = env_int("INSIGHTS_CACHE_SECONDS", 24 * 3600)
 
 # The API (registry/api): read-only for everyone, writes for staff with the model's
 # permissions. Anonymous reads are throttled per address; "0" or "" turns that off.
-API_ANON_RATE = os.environ.get("API_ANON_RATE", "120/min").strip() or None
+API_ANON_RATE = env_str("API_ANON_RATE", "120/min") or None
 if API_ANON_RATE == "0":
     API_ANON_RATE = None
 REST_FRAMEWORK = {
@@ -243,13 +255,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
 # Bulk uploads (registry/imports): a larger file or one with more rows is refused before
 # any row is read, with a message saying the limit.
-IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(25 * 1024 * 1024)))
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 25 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50000)
 # The admin keeps an uploaded file between its preview and the confirmation here.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
 # Importing needs the model's add permission, exporting its view permission.
