@@ -18,6 +18,7 @@ import datetime as dt
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -30,6 +31,7 @@ from .models import (
     Agreement,
     Classification,
     Dimension,
+    Institution,
     PublicationState,
     SearchIndexVersion,
     Status,
@@ -389,3 +391,39 @@ def published_index() -> PublishedIndex:
             if _index is None or _index.version != version:
                 _index = PublishedIndex(version)
     return _index
+
+
+class PublishedRows(Sequence):
+    """Agreement ids in search order, read from the database a page at a time.
+
+    The rows come through ``published()``: the visibility rule holds even if the index
+    is a moment behind. ``queryset`` says what each row brings along (the page's
+    participants, the API's program).
+    """
+
+    def __init__(self, ids, *, queryset):
+        self.ids = ids
+        self.queryset = queryset.published()
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        ids = [int(pk) for pk in self.ids[index]]
+        rows = self.queryset.in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+def with_agreement_counts(records) -> list:
+    """Institutions or organizations, each with ``agreement_count``: how many
+    published agreements it takes part in, as the index counts them."""
+    records = list(records)
+    index = published_index()
+    counts = (
+        index.institution_counts
+        if records and isinstance(records[0], Institution)
+        else index.organization_counts
+    )
+    for record in records:
+        record.agreement_count = counts.get(record.pk, 0)
+    return records

@@ -439,15 +439,6 @@ class InstitutionFilterSet(
         )
 
 
-def with_agreement_counts(institutions):
-    """Each institution with how many published agreements it takes part in."""
-    counts = published_index().institution_counts
-    institutions = list(institutions)
-    for institution in institutions:
-        institution.agreement_count = counts.get(institution.pk, 0)
-    return institutions
-
-
 class OrganizationFilterSet(
     BlankValuesIgnored, NameSearchMixin, django_filters.FilterSet
 ):

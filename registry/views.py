@@ -1,7 +1,5 @@
 """Public pages. Only published agreements and case studies are shown or counted."""
 
-from collections.abc import Sequence
-
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -9,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import charts, insights
-from .engine import Criteria, published_index
+from .engine import Criteria, PublishedRows, published_index, with_agreement_counts
 from .exports import FORMATS, export_response
 from .facets import describe_facets
 from .filtersets import (
@@ -18,7 +16,6 @@ from .filtersets import (
     OrganizationFilterSet,
     Sort,
     chosen,
-    with_agreement_counts,
 )
 from .models import (
     Agreement,
@@ -38,30 +35,11 @@ from .pagination import PER_PAGE_CHOICES, paginate
 TOP = 10
 
 
-class PublishedAgreementsByIds(Sequence):
-    """Agreement ids in search order, read from the database a page at a time.
-
-    The rows come through ``published()``: the visibility rule holds even if the index
-    is a moment behind.
-    """
-
-    def __init__(self, ids, *, compact=False):
-        self.ids = ids
-        # A compact list (titles and dates) needs no participants or partners.
-        self.queryset = Agreement.objects.published()
-        self.queryset = (
-            self.queryset.select_related("program")
-            if compact
-            else (self.queryset.for_list())
-        )
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __getitem__(self, index):
-        ids = [int(pk) for pk in self.ids[index]]
-        rows = self.queryset.in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
+def published_rows(ids, *, compact=False):
+    """The agreements of these ids, in order; a compact list (titles and dates) needs
+    no participants or partners."""
+    queryset = Agreement.objects.select_related("program")
+    return PublishedRows(ids, queryset=queryset if compact else queryset.for_list())
 
 
 def _engine_search(facets=None, *, count=None, sort="start"):
@@ -92,7 +70,7 @@ class HomeView(TemplateView):
         index = published_index()
         return super().get_context_data(
             headline=insights.headline(),
-            latest=PublishedAgreementsByIds(
+            latest=published_rows(
                 index.ids[index.orders["newest"][: self.LATEST]], compact=True
             )[:],
             case_studies=CaseStudy.objects.published().filter(is_featured=True)[:3],
@@ -210,7 +188,7 @@ class AgreementListView(TemplateView):
         result = published_index().search(
             filterset.criteria(), facet_dimensions=filterset.facet_dimensions()
         )
-        paged = paginate(self.request, PublishedAgreementsByIds(result.ids))
+        paged = paginate(self.request, published_rows(result.ids))
         return super().get_context_data(
             filterset=filterset,
             page=paged.page,
@@ -248,7 +226,7 @@ class AgreementDetailView(DetailView):
                 )
             }
         )
-        related = PublishedAgreementsByIds(
+        related = published_rows(
             [pk for pk in sharing.ids[:6].tolist() if pk != agreement.pk][:5],
             compact=True,
         )[:]
@@ -331,7 +309,7 @@ class InstitutionDetailView(DetailView):
         )
         return super().get_context_data(
             agreement_count=found.count,
-            agreements=PublishedAgreementsByIds(found.ids, compact=True)[:20],
+            agreements=published_rows(found.ids, compact=True)[:20],
             partner_institutions=_top(Institution, found.facet_counts["partners"]),
             disciplines=_top(
                 Discipline,
@@ -353,15 +331,13 @@ class OrganizationListView(TemplateView):
     template_name = "registry/organization_list.html"
 
     def get_context_data(self, **kwargs):
-        counts = published_index().organization_counts
         filterset = OrganizationFilterSet(
             self.request.GET, queryset=Organization.objects.select_related("parent")
         )
         organizations = sorted(
-            filterset.qs, key=lambda org: (-counts.get(org.pk, 0), org.name)
+            with_agreement_counts(filterset.qs),
+            key=lambda org: (-org.agreement_count, org.name),
         )
-        for organization in organizations:
-            organization.agreement_count = counts.get(organization.pk, 0)
         paged = paginate(self.request, organizations, default_per_page=50)
         return super().get_context_data(
             filterset=filterset,
@@ -385,7 +361,7 @@ class OrganizationDetailView(DetailView):
         )
         return super().get_context_data(
             agreement_count=found.count,
-            agreements=PublishedAgreementsByIds(found.ids, compact=True)[:20],
+            agreements=published_rows(found.ids, compact=True)[:20],
             us_institutions=_top(Institution, found.facet_counts["us"]),
             jp_institutions=_top(Institution, found.facet_counts["jp"]),
             **kwargs,

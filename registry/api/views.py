@@ -6,8 +6,6 @@ agreements is answered from the in-memory engine (ids in search order, then one 
 rows), which gives what the FilterSet's SQL gives, faster.
 """
 
-from collections.abc import Sequence
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -32,7 +30,7 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from ..engine import published_index
+from ..engine import PublishedRows, published_index, with_agreement_counts
 from ..filtersets import (
     AgreementFilterSet,
     InstitutionFilterSet,
@@ -131,22 +129,6 @@ def agreements_for_api():
     return Agreement.objects.select_related("program")
 
 
-class PublishedAgreementsByIds(Sequence):
-    """Agreement ids in search order, read a page at a time through ``published()``,
-    so a record withdrawn since the index was built never shows."""
-
-    def __init__(self, ids):
-        self.ids = ids
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __getitem__(self, index):
-        ids = [int(pk) for pk in self.ids[index]]
-        rows = agreements_for_api().published().in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
-
-
 FILTER_ERRORS = OpenApiResponse(
     description=_("An unreadable filter value: `errors` names the parameter.")
 )
@@ -212,7 +194,9 @@ class AgreementViewSet(viewsets.ModelViewSet):
             return super().list(request, *args, **kwargs)
         filterset = self.validated_filterset()
         found = published_index().search(filterset.criteria(), facet_dimensions={})
-        page = self.paginate_queryset(PublishedAgreementsByIds(found.ids))
+        page = self.paginate_queryset(
+            PublishedRows(found.ids, queryset=agreements_for_api())
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def validated_filterset(self) -> AgreementFilterSet:
@@ -408,15 +392,8 @@ class InstitutionViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
         sort = self.filterset.form.cleaned_data.get("sort") if self.filterset else None
         if sort and not (wants_cursor(self.request) or "ordering" in self.request.GET):
             # The page's order: by published agreements, or by name.
-            return self.filterset.ordered(self._with_counts(queryset))
+            return self.filterset.ordered(with_agreement_counts(queryset))
         return queryset
-
-    def _with_counts(self, queryset):
-        counts = published_index().institution_counts
-        institutions = list(queryset)
-        for institution in institutions:
-            institution.agreement_count = counts.get(institution.pk, 0)
-        return institutions
 
     @extend_schema(
         summary=_("Which institution a written name means"),
