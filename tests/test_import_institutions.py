@@ -20,6 +20,7 @@ from registry.imports.institution_lists import (
     carnegie_classification,
     import_institution_list,
     mext_english_name,
+    parse_carnegie,
     read_carnegie_labels,
     split_ipeds_aliases,
     website_host,
@@ -703,3 +704,24 @@ def test_a_values_sheet_without_its_columns_is_refused():
     workbook.active.append(["Code", "Meaning"])
     with pytest.raises(ListRejected, match="Variable, Value and Label"):
         read_carnegie_labels(workbook.active)
+
+
+def test_a_carnegie_zip_bomb_is_refused_before_openpyxl_opens_it(monkeypatch):
+    """The official-list reader guards its workbook as the sheet reader does."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl was given a hostile file")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as part:
+            for _ in range(200):
+                part.write(bytes(1024 * 1024))
+    with pytest.raises(ListRejected, match="zip bomb"):
+        parse_carnegie(buffer.getvalue())

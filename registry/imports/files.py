@@ -635,6 +635,15 @@ def _empty_message() -> str:
 # XLSX
 
 
+def check_workbook(data: bytes, *, max_bytes: int) -> None:
+    """Refuse, before openpyxl reads it, a file that is not an XLSX workbook or that
+    would unpack to far more than a real one (a zip bomb): FileRejected says which.
+    Every reader of a workbook calls it first."""
+    archive = _open_workbook_zip(data)
+    with archive:
+        _check_unpacked_size(archive, max_bytes)
+
+
 def _read_xlsx(
     data: bytes,
     sheet: str | None,
@@ -642,9 +651,7 @@ def _read_xlsx(
     max_rows: int,
     skip_sheets: Iterable[str],
 ) -> Table:
-    archive = _open_workbook_zip(data)
-    with archive:
-        _check_unpacked_size(archive, max_bytes)
+    check_workbook(data, max_bytes=max_bytes)
     try:
         workbook = load_workbook(
             io.BytesIO(data), read_only=True, data_only=True, keep_links=False

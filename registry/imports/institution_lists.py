@@ -85,6 +85,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -116,6 +117,7 @@ from ..reference_data import describe_errors
 from ..resolver import normalize_name
 from ..search import agreements_of, fold, refresh_agreement_index
 from ..slugs import free_slug
+from .files import FileRejected, check_workbook
 
 BULK_BATCH = 500
 # Conflicts, ambiguities and notes listed one by one in a summary; the rest counted.
@@ -786,7 +788,13 @@ def parse_carnegie(data: bytes, *, sheet=None) -> ParsedList:
             % {"list": title}
         )
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        check_workbook(data, max_bytes=settings.IMPORT_MAX_BYTES)
+    except FileRejected as error:
+        raise ListRejected(str(error)) from None
+    try:
+        workbook = load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ListRejected(
             _("The workbook cannot be read: %(error)s") % {"error": error}
