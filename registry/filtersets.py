@@ -4,16 +4,30 @@ Parameter names are part of the public interface (a search URL is a permalink): 
 of one parameter OR together, different parameters AND together; taxonomies,
 institutions and organizations are named by slug, states by USPS code, prefectures by
 romanized name.
+
+Each filter of a search says what it means twice, side by side: in SQL (``filter``)
+and to the in-memory engine (``engine_condition``, a ``registry.engine.Condition``, or
+None for a filter that keeps every row). A filter without ``engine_condition`` still
+works on every path: the engine evaluates it in SQL and says so in the log.
 """
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from .engine import Criteria, published_index
+from .engine import (
+    ClassificationIn,
+    Criteria,
+    InFacet,
+    RunningIn,
+    SqlMatches,
+    StartedIn,
+    StatusIn,
+    TextMatches,
+    published_index,
+)
 from .models import (
     ActivityType,
     Agreement,
@@ -29,6 +43,7 @@ from .models import (
     Region,
     ResearchClassification,
     Sector,
+    Sort,
     Status,
 )
 from .search import INSTITUTION_TYPE_CODES, SECTOR_CODES, in_facet, search_agreements
@@ -78,6 +93,13 @@ class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
             condition |= in_facet(dimension, ids)
         return queryset.filter(condition)
 
+    def engine_condition(self, value):
+        return InFacet(tuple(self.dimensions), tuple(record.pk for record in value))
+
+    @property
+    def facet_dimension(self):
+        return self.dimensions[0]
+
 
 class RegionsFilter(django_filters.ModelMultipleChoiceFilter):
     """Institutions in any of these states or prefectures (by code or slug)."""
@@ -100,11 +122,90 @@ class CodesFilter(django_filters.MultipleChoiceFilter):
             return queryset
         return queryset.filter(in_facet(self.dimension, [self.codes[v] for v in value]))
 
+    def engine_condition(self, value):
+        return InFacet((self.dimension,), tuple(self.codes[v] for v in value))
+
+    @property
+    def facet_dimension(self):
+        return self.dimension
+
+
+class ClassificationFilter(django_filters.MultipleChoiceFilter):
+    facet_dimension = "classification"
+
+    def engine_condition(self, value):
+        return ClassificationIn(tuple(value))
+
+
+class StatusFilter(django_filters.MultipleChoiceFilter):
+    """Upcoming, active or ended today (``registry.models.status_rule``)."""
+
+    facet_dimension = "status"
+
+    def filter(self, queryset, value):
+        return queryset.with_status_in(value) if value else queryset
+
+    def engine_condition(self, value):
+        return StatusIn(tuple(value))
+
+
+class TextFilter(django_filters.CharFilter):
+    """Words in any of an agreement's names and texts (``registry.search``)."""
+
+    def filter(self, queryset, value):
+        return search_agreements(queryset, value) if value.strip() else queryset
+
+    def engine_condition(self, value):
+        return TextMatches(value) if value.strip() else None
+
 
 class YearFilter(django_filters.NumberFilter):
     """A year: a whole number, so "2019.5" or "1e400" is refused as not one."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1900)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(*args, **kwargs)
+
+
+class ActiveFromFilter(YearFilter):
+    """Agreements still running in or after this year (an open end runs on)."""
+
+    def filter(self, queryset, value):
+        return queryset if value is None else queryset.active_between(int(value), None)
+
+    def engine_condition(self, value):
+        return RunningIn(first_year=int(value))
+
+
+class ActiveUntilFilter(YearFilter):
+    """Agreements already running in or before this year."""
+
+    def filter(self, queryset, value):
+        return queryset if value is None else queryset.active_between(None, int(value))
+
+    def engine_condition(self, value):
+        return RunningIn(last_year=int(value))
+
+
+class StartYearFilter(YearFilter):
+    def filter(self, queryset, value):
+        return queryset if value is None else queryset.started_in(int(value))
+
+    def engine_condition(self, value):
+        return StartedIn(int(value))
+
+
+class SortFilter(django_filters.ChoiceFilter):
+    """How results are ordered (``AgreementFilterSet.ordered``): it keeps every row."""
+
+    def filter(self, queryset, value):
+        return queryset
+
+    def engine_condition(self, value):
+        return None
 
 
 class BlankValuesIgnored:
@@ -133,37 +234,15 @@ class AgreementSearchForm(forms.Form):
         return data
 
 
-class Sort:
-    RELEVANCE = "relevance"
-    NEWEST = "newest"
-    START = "start"
-    TITLE = "title"
-    CHOICES = [
-        (RELEVANCE, _("Relevance")),
-        (NEWEST, _("Newest first")),
-        (START, _("Start date")),
-        (TITLE, _("Title")),
-    ]
-    # The engine orders the same way (registry.engine): unknown dates last, titles by
-    # their lower-case form, then by public ID.
-    ORDERINGS = {
-        RELEVANCE: [F("relevance").desc(), "-pk"],
-        NEWEST: [F("published_at").desc(nulls_last=True), "-pk"],
-        START: [F("start_date").desc(nulls_last=True), "-pk"],
-        TITLE: [Lower("title"), "pk"],
-    }
-
-
 class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="filter_text",
+    q = TextFilter(
         label=_("Search"),
         help_text=_(
             "Titles, summaries, names of institutions and partners in English "
             "or Japanese, their aliases, programs, source IDs."
         ),
     )
-    classification = django_filters.MultipleChoiceFilter(
+    classification = ClassificationFilter(
         choices=Classification.choices, label=_("Classification")
     )
     discipline = SlugsFilter(
@@ -233,31 +312,11 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
         dimensions=[Dimension.SOURCE],
         label=_("Data source"),
     )
-    year_from = YearFilter(
-        method="filter_years",
-        label=_("Active from (year)"),
-        min_value=1900,
-        max_value=2100,
-    )
-    year_to = YearFilter(
-        method="filter_years",
-        label=_("Active until (year)"),
-        min_value=1900,
-        max_value=2100,
-    )
-    start_year = YearFilter(
-        field_name="start_date",
-        lookup_expr="year",
-        label=_("Started in (year)"),
-        min_value=1900,
-        max_value=2100,
-    )
-    status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, method="filter_status", label=_("Status")
-    )
-    sort = django_filters.ChoiceFilter(
-        choices=Sort.CHOICES, method="filter_sort", label=_("Sort by"), empty_label=None
-    )
+    year_from = ActiveFromFilter(label=_("Active from (year)"))
+    year_to = ActiveUntilFilter(label=_("Active until (year)"))
+    start_year = StartYearFilter(label=_("Started in (year)"))
+    status = StatusFilter(choices=Status.choices, label=_("Status"))
+    sort = SortFilter(choices=Sort.CHOICES, label=_("Sort by"), empty_label=None)
 
     class Meta:
         model = Agreement
@@ -281,31 +340,18 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
         "jp_institution",
     ]
 
-    def filter_text(self, queryset, name, value):
-        return search_agreements(queryset, value) if value.strip() else queryset
-
-    def filter_years(self, queryset, name, value):
-        # Both bounds are read together, once, when year_from is applied.
-        if name == "year_to" and self.form.cleaned_data.get("year_from") is not None:
-            return queryset
-        return queryset.active_between(
-            _as_year(self.form.cleaned_data.get("year_from")),
-            _as_year(self.form.cleaned_data.get("year_to")),
-        )
-
-    def filter_status(self, queryset, name, value):
-        return queryset.with_status_in(value) if value else queryset
-
-    def filter_sort(self, queryset, name, value):
-        return queryset  # ordering is applied last, in ``ordered``
+    @property
+    def searching(self) -> bool:
+        """Whether the search has words to rank by."""
+        self.is_valid()
+        return bool((self.form.cleaned_data.get("q") or "").strip())
 
     @property
     def sort_key(self) -> str:
         chosen = self.form.cleaned_data.get("sort") if self.is_valid() else None
-        searching = bool((self.form.cleaned_data.get("q") or "").strip())
-        if chosen == Sort.RELEVANCE and not searching:
+        if chosen == Sort.RELEVANCE and not self.searching:
             chosen = None
-        return chosen or (Sort.RELEVANCE if searching else Sort.NEWEST)
+        return chosen or (Sort.RELEVANCE if self.searching else Sort.NEWEST)
 
     def filter_queryset(self, queryset, *, without=()):
         """The filtered agreements; ``without`` leaves some parameters out (facets)."""
@@ -316,54 +362,32 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
         return queryset
 
     def criteria(self) -> Criteria:
-        """This search as the in-memory engine reads it (registry.engine)."""
+        """This search as the in-memory engine reads it (registry.engine): each
+        chosen filter's own ``engine_condition``, or its SQL where it declares none."""
         self.is_valid()  # an unreadable value is left out, as in filter_queryset
-        data = self.form.cleaned_data
-        facets = {}
+        conditions = {}
         for name, declared in self.filters.items():
-            value = data.get(name)
+            value = self.form.cleaned_data.get(name)
             if not chosen(value):
                 continue
-            if isinstance(declared, SlugsFilter):
-                facets[name] = (declared.dimensions, [record.pk for record in value])
-            elif isinstance(declared, CodesFilter):
-                facets[name] = (
-                    [declared.dimension],
-                    [declared.codes[v] for v in value],
-                )
-        return Criteria(
-            text=data.get("q") or "",
-            classifications=tuple(data.get("classification") or ()),
-            statuses=tuple(data.get("status") or ()),
-            year_from=_as_year(data.get("year_from")),
-            year_to=_as_year(data.get("year_to")),
-            start_year=_as_year(data.get("start_year")),
-            facets=facets,
-            sort=self.sort_key,
-        )
+            if hasattr(declared, "engine_condition"):
+                condition = declared.engine_condition(value)
+            else:
+                published = self._meta.model.objects.published()
+                condition = SqlMatches(name, declared.filter(published, value))
+            if condition is not None:
+                conditions[name] = condition
+        return Criteria(conditions=conditions, sort=self.sort_key)
 
     def facet_dimensions(self) -> dict:
         """Each facet's name and what the engine counts for it."""
-        dimensions = {}
-        for name in self.FACETS:
-            declared = self.filters[name]
-            if isinstance(declared, SlugsFilter):
-                dimensions[name] = declared.dimensions[0]
-            elif isinstance(declared, CodesFilter):
-                dimensions[name] = declared.dimension
-            else:
-                dimensions[name] = name  # classification, status: columns of their own
-        return dimensions
+        return {name: self.filters[name].facet_dimension for name in self.FACETS}
 
     def ordered(self, queryset):
         key = self.sort_key
         if key == Sort.RELEVANCE and "relevance" not in queryset.query.annotations:
             key = Sort.NEWEST
         return queryset.order_by(*Sort.ORDERINGS[key])
-
-
-def _as_year(value):
-    return None if value is None else int(value)
 
 
 class NameSearchMixin:

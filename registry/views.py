@@ -7,7 +7,13 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import charts, insights
-from .engine import Criteria, PublishedRows, published_index, with_agreement_counts
+from .engine import (
+    Criteria,
+    InFacet,
+    PublishedRows,
+    published_index,
+    with_agreement_counts,
+)
 from .exports import FORMATS, export_response
 from .facets import describe_facets
 from .filtersets import (
@@ -42,11 +48,14 @@ def published_rows(ids, *, compact=False):
     return PublishedRows(ids, queryset=queryset if compact else queryset.for_list())
 
 
-def _engine_search(facets=None, *, count=None, sort="start"):
-    """Published agreements with these facet values, and counts of other dimensions."""
-    return published_index().search(
-        Criteria(facets=facets or {}, sort=sort), facet_dimensions=count or {}
+def _engine_search(dimensions, values, *, count=None):
+    """Published agreements with any of these values in any of these dimensions,
+    latest start first, and counts of other dimensions."""
+    criteria = Criteria(
+        conditions={"record": InFacet(tuple(dimensions), tuple(values))},
+        sort=Sort.START,
     )
+    return published_index().search(criteria, facet_dimensions=count or {})
 
 
 def filter_notices(filterset) -> list[str]:
@@ -71,7 +80,7 @@ class HomeView(TemplateView):
         return super().get_context_data(
             headline=insights.headline(),
             latest=published_rows(
-                index.ids[index.orders["newest"][: self.LATEST]], compact=True
+                index.ids[index.orders[Sort.NEWEST][: self.LATEST]], compact=True
             )[:],
             case_studies=CaseStudy.objects.published().filter(is_featured=True)[:3],
             thumbnails=insights.figures(
@@ -198,7 +207,7 @@ class AgreementListView(TemplateView):
             facets=describe_facets(filterset, result.facet_counts),
             sort_choices=Sort.CHOICES,
             sort=filterset.sort_key,
-            searching=bool(filterset.criteria().text.strip()),
+            searching=filterset.searching,
             export_formats=FORMATS,
             **kwargs,
         )
@@ -219,12 +228,7 @@ class AgreementDetailView(DetailView):
         participants = list(agreement.participants.all())
         institution_ids = [p.institution_id for p in participants]
         sharing = _engine_search(
-            {
-                "institution": (
-                    [Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION],
-                    institution_ids,
-                )
-            }
+            [Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION], institution_ids
         )
         related = published_rows(
             [pk for pk in sharing.ids[:6].tolist() if pk != agreement.pk][:5],
@@ -296,7 +300,8 @@ class InstitutionDetailView(DetailView):
             else (Dimension.JP_INSTITUTION, Dimension.US_INSTITUTION)
         )
         found = _engine_search(
-            {"institution": ([own], [institution.pk])},
+            [own],
+            [institution.pk],
             count={
                 "partners": other,
                 "disciplines": Dimension.DISCIPLINE,
@@ -356,7 +361,8 @@ class OrganizationDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         found = _engine_search(
-            {"organization": ([Dimension.ORGANIZATION], [self.object.pk])},
+            [Dimension.ORGANIZATION],
+            [self.object.pk],
             count={"us": Dimension.US_INSTITUTION, "jp": Dimension.JP_INSTITUTION},
         )
         return super().get_context_data(

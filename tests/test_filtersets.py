@@ -2,34 +2,31 @@
 engine, which must mean exactly what the FilterSet means in SQL."""
 
 import datetime as dt
+import logging
 import random
 from urllib.parse import urlencode
 
+import django_filters
 import pytest
+from django.db.models import Count
 from django.http import QueryDict
 from django.utils import timezone
+from django_filters import ModelMultipleChoiceFilter, MultipleChoiceFilter
 
+from registry import metrics
 from registry.demo import seed_demo_agreements
 from registry.engine import published_index
 from registry.facets import describe_facets
-from registry.filtersets import AgreementFilterSet, Sort
+from registry.filtersets import AgreementFilterSet, SlugsFilter, Sort, YearFilter
 from registry.models import (
     ActivityType,
     Agreement,
     AgreementFacet,
-    Classification,
     DataSource,
-    Dimension,
     Discipline,
-    Institution,
-    InstitutionType,
-    Organization,
     Program,
     PublicationState,
-    Region,
-    Sector,
     SourceRecord,
-    Status,
 )
 from registry.search import refresh_agreement_index
 from tests.factories import make_agreement
@@ -418,19 +415,6 @@ def test_the_default_sort_is_newest_and_relevance_needs_text(world):
 
 # -- The engine means what the FilterSet means ---------------------------------------
 
-# parameter -> (dimension, model, attribute naming a record in a URL)
-RECORD_PARAMETERS = {
-    "discipline": (Dimension.DISCIPLINE, Discipline, "slug"),
-    "activity": (Dimension.ACTIVITY, ActivityType, "slug"),
-    "institution": (Dimension.US_INSTITUTION, Institution, "slug"),
-    "us_institution": (Dimension.US_INSTITUTION, Institution, "slug"),
-    "jp_institution": (Dimension.JP_INSTITUTION, Institution, "slug"),
-    "us_state": (Dimension.US_STATE, Region, "code"),
-    "jp_prefecture": (Dimension.JP_PREFECTURE, Region, "slug"),
-    "organization": (Dimension.ORGANIZATION, Organization, "slug"),
-    "program": (Dimension.PROGRAM, Program, "slug"),
-    "source": (Dimension.SOURCE, DataSource, "slug"),
-}
 TEXTS = [
     "tohoku",
     "東北大",
@@ -445,41 +429,44 @@ TEXTS = [
 ]
 
 
-def parameter_values() -> dict[str, list[str]]:
-    """Every parameter's values that occur among the agreements, and one that does not
-    (or is unreadable), sorted so a seeded choice is the same on every database."""
-    values = {}
-    for name, (dimension, model, attribute) in RECORD_PARAMETERS.items():
-        pks = AgreementFacet.objects.filter(dimension=dimension).values("value")
-        used = model.objects.filter(pk__in=pks).values_list(attribute, flat=True)
-        values[name] = sorted(set(used)) + ["not-a-known-value"]
-    values["institution"] += values["jp_institution"]
-    values["classification"] = list(Classification.values)
-    values["status"] = list(Status.values)
-    values["institution_type"] = list(InstitutionType.values)
-    values["sector"] = list(Sector.values)
-    values["year_from"] = [str(year) for year in range(2014, 2027)]
-    values["year_to"] = [str(year) for year in range(2016, 2029)] + ["abc"]
-    values["start_year"] = [str(year) for year in range(2016, 2023)]
-    values["q"] = TEXTS
-    values["sort"] = [value for value, _label in Sort.CHOICES]
-    return values
+def filter_values(declared) -> list[str]:
+    """Values to try for a declared filter, drawn from the filter itself: the records
+    it names that agreements have (and one it does not know), its choices, years, words
+    or, for any other filter on a column, the column's values. Sorted, so a seeded
+    choice is the same on every database."""
+    if isinstance(declared, SlugsFilter):
+        used = AgreementFacet.objects.filter(dimension__in=declared.dimensions)
+        field = declared.extra["to_field_name"]
+        records = declared.queryset.filter(pk__in=used.values("value"))
+        return sorted(set(records.values_list(field, flat=True))) + ["not-known"]
+    if isinstance(declared, django_filters.ChoiceFilter | MultipleChoiceFilter):
+        return [value for value, _label in declared.extra["choices"]]
+    if isinstance(declared, YearFilter):
+        return [str(year) for year in range(2014, 2029)] + ["abc"]
+    if isinstance(declared, django_filters.CharFilter):
+        return TEXTS
+    column = Agreement._meta.get_field(declared.field_name)
+    found = Agreement.objects.exclude(**{f"{column.name}__isnull": True})
+    return sorted({str(v) for v in found.values_list(column.name, flat=True)})[::7]
 
 
-SINGLE = {"q", "year_from", "year_to", "start_year", "sort"}
-
-
-def combinations(count: int, seed: int = 0) -> list[str]:
-    """Searches of one to three parameters, one or two values each, as query strings."""
+def combinations(count: int, seed: int = 0, filterset_class=None) -> list[str]:
+    """Each declared filter alone once, then ``count`` searches of one to three
+    filters, one or two values each, as query strings."""
+    declared = (filterset_class or AgreementFilterSet).base_filters
     rng = random.Random(seed)
-    values = parameter_values()
-    names_ = sorted(values)
-    queries = []
+    values = {name: filter_values(declared[name]) for name in sorted(declared)}
+    many = {
+        name
+        for name, one in declared.items()
+        if isinstance(one, MultipleChoiceFilter | ModelMultipleChoiceFilter)
+    }
+    queries = [urlencode([(name, rng.choice(values[name]))]) for name in values]
     for _ in range(count):
         params = []
-        for name in rng.sample(names_, rng.choice((1, 1, 2, 2, 3))):
-            many = 1 if name in SINGLE else rng.choice((1, 1, 2))
-            params += [(name, value) for value in rng.sample(values[name], many)]
+        for name in rng.sample(sorted(values), rng.choice((1, 1, 2, 2, 3))):
+            chosen = rng.sample(values[name], rng.choice((1, 2)) if name in many else 1)
+            params += [(name, value) for value in chosen]
         queries.append(urlencode(params))
     return queries
 
@@ -487,6 +474,53 @@ def combinations(count: int, seed: int = 0) -> list[str]:
 def engine_result(filterset: AgreementFilterSet, *, facets: bool = False):
     dimensions = filterset.facet_dimensions() if facets else {}
     return published_index().search(filterset.criteria(), facet_dimensions=dimensions)
+
+
+def sql_facet_counts(filterset: AgreementFilterSet, name: str) -> dict:
+    """A facet's counts in SQL: the search without the facet's own filter, grouped by
+    the facet's values."""
+    kept = filterset.filter_queryset(filterset.queryset, without={name}).order_by()
+    dimension = filterset.filters[name].facet_dimension
+    if dimension == "classification":
+        rows = kept.values_list("classification").annotate(n=Count("pk"))
+    elif dimension == "status":
+        rows = kept.with_status().values_list("status").annotate(n=Count("pk"))
+    else:
+        rows = (
+            AgreementFacet.objects.filter(
+                agreement__in=kept.values("pk"), dimension=dimension
+            )
+            .values_list("value")
+            .annotate(n=Count("agreement", distinct=True))
+        )
+    return dict(rows)
+
+
+def assert_engine_matches_sql(filterset_class, queries) -> int:
+    """For each search: every chosen filter has a meaning in the engine, and the
+    engine lists the same agreements as the FilterSet's SQL, in the same order, with
+    every facet counted alike. Returns how many searches found something."""
+    non_empty = 0
+    for query in queries:
+        filterset = filterset_class(
+            QueryDict(query), queryset=Agreement.objects.published()
+        )
+        criteria = filterset.criteria()
+        assert not criteria.sql_fallbacks, (
+            f"{', '.join(criteria.sql_fallbacks)}: no meaning in the search engine "
+            "(give the filter an engine_condition)"
+        )
+        result = published_index().search(
+            criteria, facet_dimensions=filterset.facet_dimensions()
+        )
+        expected = list(filterset.ordered(filterset.qs).values_list("pk", flat=True))
+        assert result.ids.tolist() == expected, query
+        assert result.count == len(expected), query
+        for name, counts in result.facet_counts.items():
+            engine_counts = {value: n for value, n in counts.items() if n}
+            assert engine_counts == sql_facet_counts(filterset, name), (query, name)
+        non_empty += bool(expected)
+    return non_empty
 
 
 @pytest.fixture
@@ -497,17 +531,55 @@ def richer_world(world):
 
 
 def test_the_engine_finds_exactly_what_the_filterset_finds(richer_world):
-    """For 40 seeded searches (valid, invalid and empty ones), the in-memory engine
-    returns the same agreements as the FilterSet's SQL, and as many."""
-    checked_non_empty = 0
-    for query in combinations(40):
-        filterset = search(query)
-        expected = set(filterset.qs.values_list("pk", flat=True))
+    """Every declared filter alone, then 40 seeded searches (valid, invalid and
+    empty ones): the in-memory engine returns the same agreements as the FilterSet's
+    SQL, as many, in the same order, and counts every facet as SQL does."""
+    queries = combinations(40)
+    searched = {name for query in queries for name in QueryDict(query)}
+    assert searched == set(AgreementFilterSet.base_filters)
+    non_empty = assert_engine_matches_sql(AgreementFilterSet, queries)
+    assert non_empty >= 25  # the comparison is not only of empty results
+
+
+class SearchWithFundingFloor(AgreementFilterSet):
+    """A filter added with no meaning for the engine (the review's probe)."""
+
+    funding_min = django_filters.NumberFilter(
+        field_name="funding_amount", lookup_expr="gte"
+    )
+
+
+def test_a_filter_without_an_engine_meaning_fails_the_comparison(richer_world):
+    with pytest.raises(AssertionError, match="funding_min: no meaning"):
+        assert_engine_matches_sql(
+            SearchWithFundingFloor,
+            combinations(5, filterset_class=SearchWithFundingFloor),
+        )
+
+
+def test_a_filter_without_an_engine_meaning_is_evaluated_in_sql_and_said(
+    richer_world, caplog
+):
+    """The probe that the engine once ignored (all agreements instead of those
+    funded at or above the floor): both paths now agree, and the log and the metric
+    say the engine fell back to SQL."""
+    amounts = sorted(
+        Agreement.objects.published()
+        .exclude(funding_amount__isnull=True)
+        .values_list("funding_amount", flat=True)
+    )
+    query = f"funding_min={amounts[len(amounts) // 2]}"
+    filterset = SearchWithFundingFloor(
+        QueryDict(query), queryset=Agreement.objects.published()
+    )
+    expected = list(filterset.ordered(filterset.qs).values_list("pk", flat=True))
+    before = metrics.value("search.sql_fallback")
+    with caplog.at_level(logging.WARNING, logger="registry.engine"):
         result = engine_result(filterset)
-        assert set(result.ids.tolist()) == expected, query
-        assert result.count == len(expected) == len(result.ids), query
-        checked_non_empty += bool(expected)
-    assert checked_non_empty >= 20  # the comparison is not only of empty results
+    assert 0 < len(expected) < Agreement.objects.published().count()
+    assert result.ids.tolist() == expected
+    assert metrics.value("search.sql_fallback") == before + 1
+    assert "'funding_min' has no meaning in the search engine" in caplog.text
 
 
 def test_every_facet_count_is_what_choosing_that_option_would_return(richer_world):

@@ -11,10 +11,13 @@ from .agreements import (
     ParticipantRole,
     PartnerRole,
     SearchIndexVersion,
+    Sort,
     SourceRecord,
     Status,
     format_public_id,
     parse_public_id,
+    status_rule,
+    year_span,
 )
 from .common import AliasKind, Country, Language, PublicationState
 from .imports import (
@@ -78,8 +81,11 @@ __all__ = [
     "ResearchClassification",
     "Sector",
     "SearchIndexVersion",
+    "Sort",
     "SourceRecord",
     "Status",
     "format_public_id",
     "parse_public_id",
+    "status_rule",
+    "year_span",
 ]

@@ -4,11 +4,13 @@ counts."""
 import datetime as dt
 import re
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +54,47 @@ class Status(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+def status_rule(*, not_started, finished) -> dict:
+    """The one definition of an agreement's status, over two conditions ("starts
+    after today", "ended before today") in any form that combines with ``&`` and
+    ``~``: Q objects for SQL, numpy masks for the search engine, numpy booleans for one
+    agreement. An unknown start has started; an unknown end runs on."""
+    return {
+        Status.UPCOMING: not_started,
+        Status.ENDED: finished & ~not_started,
+        Status.ACTIVE: ~not_started & ~finished,
+    }
+
+
+def year_span(year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of a year: what "in 2019", "from 2019" and "until
+    2019" compare with, in SQL and in the engine."""
+    return period_bounds(dt.date(year, 1, 1), DatePrecision.YEAR)
+
+
+class Sort:
+    """How a search is ordered. The engine reads each order from the database with
+    these same orderings (registry.engine), so both paths list results alike."""
+
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    START = "start"
+    TITLE = "title"
+    CHOICES = [
+        (RELEVANCE, _("Relevance")),
+        (NEWEST, _("Newest first")),
+        (START, _("Start date")),
+        (TITLE, _("Title")),
+    ]
+    # Unknown dates last; ties by public ID.
+    ORDERINGS = {
+        RELEVANCE: [F("relevance").desc(), "-pk"],
+        NEWEST: [F("published_at").desc(nulls_last=True), "-pk"],
+        START: [F("start_date").desc(nulls_last=True), "-pk"],
+        TITLE: [Lower("title"), "pk"],
+    }
+
+
 class Currency(models.TextChoices):
     USD = "USD", _("U.S. dollar")
     JPY = "JPY", _("Japanese yen")
@@ -71,29 +114,27 @@ class PartnerRole(models.TextChoices):
     PARTNER = "partner", _("Partner")
 
 
+def _status_conditions(today: dt.date) -> dict:
+    return status_rule(
+        not_started=Q(start_date__gt=today), finished=Q(end_date__lt=today)
+    )
+
+
 class AgreementQuerySet(PublishableQuerySet):
     def with_status(self, *, today: dt.date | None = None):
-        today = today or timezone.localdate()
+        rule = _status_conditions(today or timezone.localdate())
         return self.annotate(
             status=Case(
-                When(start_date__gt=today, then=Value(Status.UPCOMING)),
-                When(end_date__lt=today, then=Value(Status.ENDED)),
-                default=Value(Status.ACTIVE),
+                *(When(rule[status], then=Value(status)) for status in rule),
                 output_field=models.CharField(),
             )
         )
 
     def with_status_in(self, statuses, *, today: dt.date | None = None):
-        today = today or timezone.localdate()
-        conditions = {
-            Status.UPCOMING: Q(start_date__gt=today),
-            Status.ENDED: Q(end_date__lt=today) & ~Q(start_date__gt=today),
-            Status.ACTIVE: (Q(start_date__isnull=True) | Q(start_date__lte=today))
-            & (Q(end_date__isnull=True) | Q(end_date__gte=today)),
-        }
+        rule = _status_conditions(today or timezone.localdate())
         query = Q(pk__in=[])
         for status in statuses:
-            query |= conditions[status]
+            query |= rule[status]
         return self.filter(query)
 
     def active_between(self, first_year: int | None, last_year: int | None):
@@ -101,14 +142,16 @@ class AgreementQuerySet(PublishableQuerySet):
         queryset = self
         if last_year is not None:
             queryset = queryset.filter(
-                Q(start_date__isnull=True)
-                | Q(start_date__lte=dt.date(last_year, 12, 31))
+                Q(start_date__isnull=True) | Q(start_date__lte=year_span(last_year)[1])
             )
         if first_year is not None:
             queryset = queryset.filter(
-                Q(end_date__isnull=True) | Q(end_date__gte=dt.date(first_year, 1, 1))
+                Q(end_date__isnull=True) | Q(end_date__gte=year_span(first_year)[0])
             )
         return queryset
+
+    def started_in(self, year: int):
+        return self.filter(start_date__range=year_span(year))
 
     def with_participants(self):
         """Participants, partners and their names in a fixed number of queries."""
@@ -334,11 +377,13 @@ class Agreement(BilingualNameMixin, TimeStampedModel):
     @property
     def current_status(self) -> str:
         today = timezone.localdate()
-        if self.start_date and self.start_date > today:
-            return Status.UPCOMING
-        if self.end_date and self.end_date < today:
-            return Status.ENDED
-        return Status.ACTIVE
+        rule = status_rule(
+            not_started=np.bool_(
+                self.start_date is not None and self.start_date > today
+            ),
+            finished=np.bool_(self.end_date is not None and self.end_date < today),
+        )
+        return next(status for status, holds in rule.items() if holds)
 
     @property
     def current_status_label(self) -> str:
