@@ -47,6 +47,10 @@ from .models import (
 from .rules import ProposedParticipant, check_agreement_composition
 from .search import agreements_of, refresh_agreement_index
 from .services import (
+    Participant,
+    Partner,
+    Source,
+    agreement_save,
     allowed_states,
     institutions_merge,
     publication_move,
@@ -231,12 +235,21 @@ class CompositionCheck:
         )
 
     @staticmethod
-    def _live_forms(formset):
+    def live_rows(formset):
+        """The rows an inline formset will keep: valid, not marked for deletion,
+        and either saved already or filled in, with the record they name."""
         for form in formset.forms:
             if not form.is_valid() or formset._should_delete_form(form):
                 continue
-            if form.instance.pk or form.has_changed():
-                yield form.cleaned_data
+            if not (form.instance.pk or form.has_changed()):
+                continue
+            row = form.cleaned_data
+            if (
+                row.get("institution")
+                or row.get("organization")
+                or row.get("data_source")
+            ):
+                yield row
 
     @cached_property
     def errors(self) -> dict[str, list[str]]:
@@ -247,14 +260,9 @@ class CompositionCheck:
                     ProposedParticipant(
                         institution=row["institution"], unit=row.get("unit", "")
                     )
-                    for row in self._live_forms(self.participants)
-                    if row.get("institution")
+                    for row in self.live_rows(self.participants)
                 ],
-                partners=[
-                    row["organization"]
-                    for row in self._live_forms(self.partners)
-                    if row.get("organization")
-                ],
+                partners=[row["organization"] for row in self.live_rows(self.partners)],
             )
         except ValidationError as error:
             return error.message_dict
@@ -351,7 +359,6 @@ class AgreementAdminForm(forms.ModelForm):
 @admin.register(Agreement)
 class AgreementAdmin(
     AgreementImportMixin,
-    ReindexMixin,
     RegistryAdminDefaults,
     PublicationWorkflowMixin,
     SimpleHistoryAdmin,
@@ -463,10 +470,46 @@ class AgreementAdmin(
         return formsets, inline_instances
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        """Nothing yet: the agreement is written with its inlines, in save_related,
+        by the write service that the API and imports use too."""
+
+    def save_related(self, request, form, formsets, change):
+        by_model = {formset.model: formset for formset in formsets}
+
+        def rows(model, build):
+            formset = by_model.get(model)
+            if formset is None:
+                return None  # an inline this user cannot see is left as it is
+            return [build(row) for row in CompositionCheck.live_rows(formset)]
+
+        saved = agreement_save(
+            agreement=form.instance,
+            participants=rows(
+                AgreementParticipant,
+                lambda row: Participant(row["institution"], row["unit"], row["role"]),
+            ),
+            partners=rows(
+                AgreementPartner, lambda row: Partner(row["organization"], row["role"])
+            ),
+            sources=rows(
+                SourceRecord,
+                lambda row: Source(
+                    row["data_source"],
+                    row["source_identifier"],
+                    row["url"],
+                    row["retrieved_on"],
+                ),
+            ),
+            disciplines=form.cleaned_data.get("disciplines"),
+            activities=form.cleaned_data.get("activity_types"),
+            user=request.user,
+        )
+        # What the admin's change message and log entry read from each inline.
+        for model, formset in by_model.items():
+            done = saved.of(model)
+            formset.new_objects = done.added
+            formset.changed_objects = done.changed
+            formset.deleted_objects = done.deleted
 
     @admin.display(description=_("public ID"), ordering="pk")
     def public_id_column(self, obj):

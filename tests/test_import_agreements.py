@@ -10,7 +10,6 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from registry.imports import agreement_sheet
 from registry.imports.agreement_sheet import import_agreement_file
 from registry.imports.template import agreement_template_workbook
 from registry.models import (
@@ -27,6 +26,7 @@ from registry.models import (
     PublicationState,
     SourceRecord,
 )
+from registry.services import agreements as agreement_service
 from tests.factories import csv_sheet, make_agreement
 
 HEADERS = [
@@ -480,10 +480,11 @@ def test_escaped_formulas_and_markup_are_stored_as_inert_text(editor):
 
 @pytest.mark.django_db
 def test_a_failure_while_writing_leaves_nothing_behind(editor, monkeypatch):
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("index unavailable")
 
-    monkeypatch.setattr(agreement_sheet, "refresh_agreement_index", broken)
+    # The write service fails after the agreements are inserted, before the rest.
+    monkeypatch.setattr(agreement_service, "write_facet_rows", broken)
     before = Agreement.objects.count()
 
     with pytest.raises(RuntimeError):

@@ -4,7 +4,6 @@ import copy
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +44,7 @@ from ..models import (
     Status,
 )
 from ..rules import ProposedParticipant, check_agreement_composition
+from ..services import Participant, Partner, Source, agreement_save
 from ..slugs import BASE_LENGTH, free_slug
 
 # -- small nested forms ----------------------------------------------------------------
@@ -561,13 +561,12 @@ class AgreementWriteSerializer(serializers.Serializer):
         data["proposed"] = proposed
         return data
 
-    @transaction.atomic
     def save_agreement(self, *, user) -> Agreement:
         """Save the agreement as validated (still in its current publication state),
-        with its participants, partners and sources."""
+        with its participants, partners and sources, through the write service."""
         data = self.validated_data
         proposed: Agreement = data["proposed"]
-        agreement = self.instance or Agreement(created_by=user)
+        agreement = self.instance or Agreement()
         for name in (
             *self.FIELDS,
             "start_date",
@@ -579,53 +578,33 @@ class AgreementWriteSerializer(serializers.Serializer):
         if agreement.pk is None:
             # New records start as drafts; any other state is a publication move.
             agreement.publication_state = PublicationState.DRAFT
-        agreement.updated_by = user
-        agreement._history_user = user
-        agreement.save()
-        if "disciplines" in data:
-            agreement.disciplines.set(data["disciplines"])
-        if "activities" in data:
-            agreement.activity_types.set(data["activities"])
-        if "participants" in data:
-            agreement.participants.all().delete()
-            AgreementParticipant.objects.bulk_create(
-                AgreementParticipant(agreement=agreement, **row)
-                for row in _unique(data["participants"], ("institution", "unit"))
+        rows = {
+            "participants": lambda row: Participant(
+                row["institution"], row["unit"], row["role"]
+            ),
+            "partners": lambda row: Partner(row["organization"], row["role"]),
+            # A PATCH leaves out a source's defaults too.
+            "sources": lambda row: Source(
+                row["source"],
+                row.get("identifier", ""),
+                row.get("url", ""),
+                row.get("retrieved_on"),
+            ),
+        }
+        try:
+            agreement_save(
+                agreement=agreement,
+                **{
+                    name: [build(row) for row in data[name]] if name in data else None
+                    for name, build in rows.items()
+                },
+                disciplines=data.get("disciplines"),
+                activities=data.get("activities"),
+                user=user,
             )
-        if "partners" in data:
-            agreement.partners.all().delete()
-            AgreementPartner.objects.bulk_create(
-                AgreementPartner(agreement=agreement, **row)
-                for row in _unique(data["partners"], ("organization", "role"))
-            )
-        if "sources" in data:
-            agreement.sources.all().delete()
-            for row in data["sources"]:
-                record = SourceRecord(
-                    agreement=agreement,
-                    data_source=row["source"],
-                    source_identifier=row["identifier"],
-                    url=row["url"],
-                    retrieved_on=row.get("retrieved_on"),
-                )
-                try:
-                    record.full_clean()
-                except DjangoValidationError as error:
-                    raise serializers.ValidationError(
-                        {"sources": _api_errors(error)}
-                    ) from None
-                record.save()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_api_errors(error)) from None
         return agreement
-
-
-def _unique(rows, keys):
-    seen, unique = set(), []
-    for row in rows:
-        marker = tuple(row[key] for key in keys)
-        if marker not in seen:
-            seen.add(marker)
-            unique.append(row)
-    return unique
 
 
 API_FIELD_NAMES = {

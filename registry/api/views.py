@@ -267,7 +267,6 @@ class AgreementViewSet(viewsets.ModelViewSet):
                 )
                 if moved.refused:
                     raise ValidationError({"publication_state": [moved.refused[0][1]]})
-            refresh_agreement_index(agreement_ids=[agreement.pk])
         fresh = self.get_queryset().get(pk=agreement.pk)
         return Response(
             self.get_serializer(fresh).data,

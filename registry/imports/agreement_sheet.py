@@ -8,9 +8,9 @@ ID), and the row is classed new, update, unchanged or error, with each error nam
 column. Only a plan without errors is *applied*, in one transaction: a file with any
 error imports nothing, and a file imported twice changes nothing the second time.
 
-New agreements are written in bulk (with their history entries), changed ones one at a
-time through the ORM, so history records every change; both link their history entries
-to the ``ImportBatch`` of the file.
+Rows are written by the agreement write service (``registry.services``): new
+agreements in bulk, changed ones one at a time, each with history entries linked to the
+``ImportBatch`` of the file.
 """
 
 import datetime as dt
@@ -27,7 +27,6 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
-from simple_history.utils import bulk_create_with_history
 
 from ..dates import DatePrecision, parse_partial_date
 from ..exports import unescape_formula
@@ -35,7 +34,6 @@ from ..models import (
     ActivityType,
     Agreement,
     AgreementParticipant,
-    AgreementPartner,
     Classification,
     Country,
     Currency,
@@ -47,11 +45,9 @@ from ..models import (
     Institution,
     Organization,
     OrganizationAlias,
-    ParticipantRole,
     PartnerRole,
     Program,
     PublicationState,
-    SearchIndexVersion,
     SourceRecord,
     format_public_id,
     parse_public_id,
@@ -64,11 +60,15 @@ from ..rules import (
     derive_classification,
 )
 from ..search import (
-    AgreementIndexer,
-    AgreementParts,
     fold,
-    refresh_agreement_index,
-    write_facet_rows,
+)
+from ..services.agreements import (
+    NewAgreement,
+    Participant,
+    Partner,
+    Source,
+    agreement_save,
+    agreements_create,
 )
 from .files import (
     NOT_DATA_SHEETS,
@@ -1292,200 +1292,61 @@ def apply_agreement_sheet(plan: SheetPlan, *, user, batch: ImportBatch) -> list[
     with transaction.atomic(), recording_import(batch):
         new_rows = [row for row in plan.rows if row.action == "new"]
         touched += _create(new_rows, user=user, batch=batch, reason=reason)
-        updated = []
         for row in plan.rows:
             if row.action == "update":
                 _update(row, present, user=user, reason=reason)
-                updated.append(row.agreement.pk)
-        # New agreements were indexed as they were written; changed ones now.
-        refresh_agreement_index(agreement_ids=updated)
-        touched += updated
+                touched.append(row.agreement.pk)
     return touched
 
 
 def _create(rows: list[RowPlan], *, user, batch, reason) -> list[int]:
-    if not rows:
-        return []
-    history = {
-        "default_user": user,
-        "default_change_reason": reason,
-        "custom_historical_attrs": {"import_batch": batch},
-        "batch_size": BULK_BATCH,
-    }
-    # Search documents are filled before the insert and facet rows written after it
-    # (as seed_demo does): reindexing ten thousand saved rows would double the time.
-    indexer = AgreementIndexer()
-    agreements, parts = [], []
-    for row in rows:
-        proposed = row.proposed
-        agreement = Agreement(
-            **{name: getattr(proposed, name) for name in SCALAR_FIELDS},
-            publication_state=PublicationState.DRAFT,
-            created_by=user,
-            updated_by=user,
-        )
-        row_parts = AgreementParts(
-            institution_ids=[pk for pk, _unit in proposed.participants],
-            organization_ids=[pk for pk, _role in proposed.partners],
-            discipline_ids=sorted(proposed.disciplines),
-            activity_ids=sorted(proposed.activities),
-            sources=[(pk, identifier) for pk, identifier, *_rest in proposed.sources],
-        )
-        indexer.fill_documents(agreement, row_parts)
-        agreements.append(agreement)
-        parts.append(row_parts)
-    agreements = bulk_create_with_history(agreements, Agreement, **history)
-    facets = []
-    for row, agreement, row_parts in zip(rows, agreements, parts, strict=True):
-        row.agreement = agreement
-        facets.extend(indexer.facet_rows(agreement, row_parts))
-    write_facet_rows(facets)
-    SearchIndexVersion.bump()
-    participants, partners, sources = [], [], []
-    disciplines, activities = [], []
-    Disciplines = Agreement.disciplines.through
-    Activities = Agreement.activity_types.through
-    for row in rows:
-        agreement, proposed = row.agreement, row.proposed
-        participants += [
-            AgreementParticipant(
-                agreement=agreement,
-                institution_id=pk,
-                unit=unit,
-                role=ParticipantRole.PARTNER,
-            )
-            for pk, unit in dict.fromkeys(proposed.participants)
-        ]
-        partners += [
-            AgreementPartner(agreement=agreement, organization_id=pk, role=role)
-            for pk, role in dict.fromkeys(proposed.partners)
-        ]
-        sources += [
-            SourceRecord(
-                agreement=agreement,
-                data_source_id=pk,
-                source_identifier=identifier,
-                url=url,
-                retrieved_on=retrieved,
-            )
-            for pk, identifier, url, retrieved in proposed.sources
-        ]
-        disciplines += [
-            Disciplines(agreement_id=agreement.pk, discipline_id=pk)
-            for pk in proposed.disciplines
-        ]
-        activities += [
-            Activities(agreement_id=agreement.pk, activitytype_id=pk)
-            for pk in proposed.activities
-        ]
-    bulk_create_with_history(participants, AgreementParticipant, **history)
-    bulk_create_with_history(partners, AgreementPartner, **history)
-    bulk_create_with_history(sources, SourceRecord, **history)
-    Disciplines.objects.bulk_create(disciplines, batch_size=BULK_BATCH)
-    Activities.objects.bulk_create(activities, batch_size=BULK_BATCH)
-    _record_m2m_history(
-        batch, {"disciplines": disciplines, "activity_types": activities}
-    )
-    return [agreement.pk for agreement in agreements]
-
-
-def _record_m2m_history(batch, rows_by_field: dict) -> None:
-    """Give each new agreement's history entry its disciplines and activities, as
-    simple-history does for a save: bulk inserts of the links send no signal."""
-    history = Agreement.history.model
-    entry_of = dict(
-        Agreement.history.filter(import_batch=batch, history_type="+").values_list(
-            "id", "history_id"
-        )
-    )
-    for name, rows in rows_by_field.items():
-        through = history._meta.get_field(f"historicalagreement_{name}").related_model
-        other = Agreement._meta.get_field(name).m2m_reverse_name()
-        through.objects.bulk_create(
-            (
-                through(
-                    id=row.pk,
-                    history_id=entry_of[row.agreement_id],
-                    agreement_id=row.agreement_id,
-                    **{other: getattr(row, other)},
-                )
-                for row in rows
+    new = [
+        NewAgreement(
+            agreement=Agreement(
+                **{name: getattr(row.proposed, name) for name in SCALAR_FIELDS}
             ),
-            batch_size=BULK_BATCH,
+            institutions=row.proposed.participants,
+            partners=row.proposed.partners,
+            sources=row.proposed.sources,
+            discipline_ids=row.proposed.disciplines,
+            activity_ids=row.proposed.activities,
         )
+        for row in rows
+    ]
+    agreements = agreements_create(new=new, user=user, reason=reason, batch=batch)
+    for row, agreement in zip(rows, agreements, strict=True):
+        row.agreement = agreement
+    return [agreement.pk for agreement in agreements]
 
 
 def _update(row: RowPlan, present: set[str], *, user, reason) -> None:
     agreement = row.agreement
     proposed = _effective(row, present)
-    current = _current(agreement)
     for name in SCALAR_FIELDS:
         setattr(agreement, name, getattr(proposed, name))
-    agreement.updated_by = user
-    agreement._history_user = user
-    agreement._change_reason = reason
-    agreement.save()
-    if current.disciplines != proposed.disciplines:
-        agreement.disciplines.set(proposed.disciplines)
-    if current.activities != proposed.activities:
-        agreement.activity_types.set(proposed.activities)
-    _sync(
-        agreement.participants.all(),
-        lambda p: (p.institution_id, p.unit),
-        set(proposed.participants),
-        lambda key: AgreementParticipant(
-            agreement=agreement,
-            institution_id=key[0],
-            unit=key[1],
-            role=ParticipantRole.PARTNER,
-        ),
+    institutions = Institution.objects.in_bulk(
+        {pk for pk, _unit in proposed.participants}
+    )
+    organizations = Organization.objects.in_bulk(
+        {pk for pk, _role in proposed.partners}
+    )
+    data_sources = DataSource.objects.in_bulk({pk for pk, *_ in proposed.sources})
+    agreement_save(
+        agreement=agreement,
+        # The sheet has no roles: a participant's role survives an import.
+        participants=[
+            Participant(institutions[pk], unit) for pk, unit in proposed.participants
+        ],
+        partners=[Partner(organizations[pk], role) for pk, role in proposed.partners],
+        sources=[
+            Source(data_sources[pk], identifier, url, retrieved)
+            for pk, identifier, url, retrieved in proposed.sources
+        ],
+        disciplines=proposed.disciplines,
+        activities=proposed.activities,
         user=user,
         reason=reason,
     )
-    _sync(
-        agreement.partners.all(),
-        lambda p: (p.organization_id, p.role),
-        set(proposed.partners),
-        lambda key: AgreementPartner(
-            agreement=agreement, organization_id=key[0], role=key[1]
-        ),
-        user=user,
-        reason=reason,
-    )
-    _sync(
-        agreement.sources.all(),
-        lambda s: (s.data_source_id, s.source_identifier, s.url, s.retrieved_on),
-        set(proposed.sources),
-        lambda key: SourceRecord(
-            agreement=agreement,
-            data_source_id=key[0],
-            source_identifier=key[1],
-            url=key[2],
-            retrieved_on=key[3],
-        ),
-        user=user,
-        reason=reason,
-    )
-
-
-def _sync(records, key_of, wanted: set, build, *, user, reason) -> None:
-    """Delete the records not wanted and add the wanted ones missing, each through
-    the ORM so that history records it; records kept are left untouched (a
-    participant's role survives)."""
-    existing = {}
-    for record in records:
-        existing.setdefault(key_of(record), record)
-    for key, record in existing.items():
-        if key not in wanted:
-            record._history_user = user
-            record._change_reason = reason
-            record.delete()
-    # Deletions first: a source moved to another row keeps its unique identifier.
-    for key in wanted - set(existing):
-        record = build(key)
-        record._history_user = user
-        record._change_reason = reason
-        record.save()
 
 
 # -- one file, start to end ----------------------------------------------------------

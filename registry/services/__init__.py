@@ -1,0 +1,39 @@
+"""Writes that are more than saving a form: one service per kind of write, called by
+the admin, the API, imports and commands alike.
+
+Plain functions with keyword-only arguments; each is one transaction and attributes
+each change in the history.
+"""
+
+from .agreements import (
+    AgreementSaved,
+    Participant,
+    Partner,
+    Source,
+    agreement_save,
+    agreements_create,
+)
+from .merging import MergeSummary, institutions_merge
+from .workflow import (
+    TransitionResult,
+    allowed_states,
+    publication_move,
+    publish_permission,
+    stamp_publication,
+)
+
+__all__ = [
+    "AgreementSaved",
+    "MergeSummary",
+    "Participant",
+    "Partner",
+    "Source",
+    "TransitionResult",
+    "agreement_save",
+    "agreements_create",
+    "allowed_states",
+    "institutions_merge",
+    "publication_move",
+    "publish_permission",
+    "stamp_publication",
+]
