@@ -320,7 +320,7 @@ class SourceRecordInline(RegistryAdminDefaults, admin.TabularInline):
 def _participant_names(agreement, country):
     names = [
         str(participant)
-        for participant in agreement.participants.all()
+        for participant in agreement.ordered_participants
         if participant.institution.country == country
     ]
     return "; ".join(names) or "—"

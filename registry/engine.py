@@ -285,6 +285,15 @@ class PublishedIndex:
         everything = np.ones(len(self), dtype=bool)
         return self.count_dimension(Dimension.ORGANIZATION, everything)
 
+    def agreement_counts(self, model) -> dict[int, int]:
+        """By primary key, how many published agreements each institution or
+        organization takes part in."""
+        return (
+            self.institution_counts
+            if model is Institution
+            else self.organization_counts
+        )
+
     # -- searching ---------------------------------------------------------------------
 
     def mask(self, criteria: Criteria, *, without: str = ""):
@@ -512,18 +521,3 @@ class PublishedRows(Sequence):
         ids = [int(pk) for pk in self.ids[index]]
         rows = self.queryset.in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]
-
-
-def with_agreement_counts(records) -> list:
-    """Institutions or organizations, each with ``agreement_count``: how many
-    published agreements it takes part in, as the index counts them."""
-    records = list(records)
-    index = published_index()
-    counts = (
-        index.institution_counts
-        if records and isinstance(records[0], Institution)
-        else index.organization_counts
-    )
-    for record in records:
-        record.agreement_count = counts.get(record.pk, 0)
-    return records

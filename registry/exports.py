@@ -1,14 +1,16 @@
 """Exports of any search: every matching agreement, streamed, in CSV, XLSX or JSON.
 
 The columns are the flat agreement sheet the importer reads, so an exported file can be
-edited and imported again. Cells a spreadsheet would run as a formula are escaped, and
-each file records the search and the time it was made.
+edited and imported again; each row flattens the agreement's public representation
+(registry.representation), what the API shows. Cells a spreadsheet would run as a
+formula are escaped, and each file records the search and the time it was made.
 """
 
 import csv
 import json
 import tempfile
 from collections.abc import Iterator
+from itertools import islice
 from urllib.parse import urlencode
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -16,6 +18,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+
+from .models import Country
+from .representation import AgreementRelations, public_agreement
 
 EXPORT_CHUNK = 1000
 FORMATS = ("csv", "xlsx", "json")
@@ -72,52 +77,59 @@ def unescape_formula(text: str) -> str:
     return text
 
 
-def _participants(agreement, country):
-    return "; ".join(
-        f"{p.institution.name} ({p.unit})" if p.unit else p.institution.name
-        for p in agreement.participants.all()
-        if p.institution.country == country
-    )
+def export_rows(queryset, *, base_url: str) -> Iterator[dict]:
+    """Each agreement of ``queryset`` as a row of the agreement sheet: its public
+    representation (``registry.representation``), flattened, read a chunk at a time."""
+    agreements = queryset.for_representation().iterator(chunk_size=EXPORT_CHUNK)
+    while chunk := list(islice(agreements, EXPORT_CHUNK)):
+        relations = AgreementRelations(agreement.pk for agreement in chunk)
+        for agreement in chunk:
+            public = public_agreement(
+                agreement, relations, url=base_url + agreement.get_absolute_url()
+            )
+            yield _flat(agreement, public)
 
 
-def agreement_row(agreement, *, base_url: str) -> dict:
-    sources = list(agreement.sources.all())
+def _flat(agreement, public: dict) -> dict:
+    def participants(country):
+        return "; ".join(
+            f"{p['institution']['name']} ({p['unit']})"
+            if p["unit"]
+            else p["institution"]["name"]
+            for p in public["participants"]
+            if p["institution"]["country"] == country
+        )
+
+    sources = public["sources"]
+    funding = public["funding"] or {"amount": "", "currency": ""}
     return {
-        "public_id": agreement.public_id,
-        "title": agreement.title,
-        "title_ja": agreement.title_ja,
-        "classification": agreement.classification,
-        "us_institutions": _participants(agreement, "US"),
-        "jp_institutions": _participants(agreement, "JP"),
+        "public_id": public["public_id"],
+        "title": public["title"],
+        "title_ja": public["title_ja"],
+        "classification": public["classification"],
+        "us_institutions": participants(Country.US),
+        "jp_institutions": participants(Country.JP),
         "partners": "; ".join(
-            f"{p.organization.name} ({p.role})" for p in agreement.partners.all()
+            f"{p['organization']['name']} ({p['role']})" for p in public["partners"]
         ),
-        "program": agreement.program.name if agreement.program_id else "",
-        "disciplines": "; ".join(d.name for d in agreement.disciplines.all()),
-        "activities": "; ".join(a.name for a in agreement.activity_types.all()),
-        "start": agreement.start_display,
-        "end": agreement.end_display,
-        "funding_amount": (
-            "" if agreement.funding_amount is None else f"{agreement.funding_amount:f}"
-        ),
-        "funding_currency": agreement.funding_currency,
-        "source": "; ".join(s.data_source.name for s in sources),
-        "source_id": "; ".join(s.source_identifier for s in sources),
-        "source_url": "; ".join(s.url for s in sources),
-        "retrieved_on": "; ".join(
-            s.retrieved_on.isoformat() if s.retrieved_on else "" for s in sources
-        ),
-        "status": agreement.current_status,
-        "summary": agreement.summary,
-        "synthetic": "yes" if agreement.is_synthetic else "no",
-        "url": base_url + agreement.get_absolute_url(),
+        "program": public["program"]["name"] if public["program"] else "",
+        "disciplines": "; ".join(d["name"] for d in public["disciplines"]),
+        "activities": "; ".join(a["name"] for a in public["activities"]),
+        "start": public["start"],
+        "end": public["end"],
+        "funding_amount": funding["amount"],
+        "funding_currency": funding["currency"],
+        "source": "; ".join(s["source"]["name"] for s in sources),
+        "source_id": "; ".join(s["identifier"] for s in sources),
+        "source_url": "; ".join(s["url"] for s in sources),
+        "retrieved_on": "; ".join(s["retrieved_on"] or "" for s in sources),
+        "status": public["status"],
+        "summary": public["summary"],
+        "synthetic": "yes" if public["is_synthetic"] else "no",
+        "url": public["url"],
+        # A spreadsheet's reading of the time, where the API's has microseconds.
         "last_updated": agreement.updated_at.isoformat(timespec="seconds"),
     }
-
-
-def _rows(queryset, base_url) -> Iterator[dict]:
-    for agreement in queryset.iterator(chunk_size=EXPORT_CHUNK):
-        yield agreement_row(agreement, base_url=base_url)
 
 
 class _Echo:
@@ -132,7 +144,7 @@ def export_response(*, queryset, fmt: str, query: dict, request):
     query_string = urlencode(query, doseq=True)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     filename = f"usjp-agreements-{stamp}.{fmt}"
-    rows = _rows(queryset.for_export(), base_url)
+    rows = export_rows(queryset, base_url=base_url)
     if fmt == "csv":
         return _csv(rows, query_string, exported_at, base_url, filename)
     if fmt == "json":

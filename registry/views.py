@@ -12,7 +12,6 @@ from .engine import (
     InFacet,
     PublishedRows,
     published_index,
-    with_agreement_counts,
 )
 from .exports import FORMATS, export_response
 from .facets import describe_facets
@@ -225,7 +224,7 @@ class AgreementDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         agreement = self.object
-        participants = list(agreement.participants.all())
+        participants = agreement.ordered_participants
         institution_ids = [p.institution_id for p in participants]
         sharing = _engine_search(
             [Dimension.US_INSTITUTION, Dimension.JP_INSTITUTION], institution_ids
@@ -262,7 +261,7 @@ class InstitutionListView(TemplateView):
         filterset = InstitutionFilterSet(
             self.request.GET, queryset=Institution.objects.select_related("region")
         )
-        institutions = filterset.ordered(with_agreement_counts(filterset.qs))
+        institutions = filterset.ordered(filterset.qs.with_agreement_counts())
         paged = paginate(self.request, institutions, default_per_page=50)
         return super().get_context_data(
             filterset=filterset,
@@ -340,7 +339,7 @@ class OrganizationListView(TemplateView):
             self.request.GET, queryset=Organization.objects.select_related("parent")
         )
         organizations = sorted(
-            with_agreement_counts(filterset.qs),
+            filterset.qs.with_agreement_counts(),
             key=lambda org: (-org.agreement_count, org.name),
         )
         paged = paginate(self.request, organizations, default_per_page=50)

@@ -207,6 +207,7 @@ def represented_from_models(agreement: Agreement, *, staff: bool) -> dict:
                 "source": named(s.data_source),
                 "identifier": s.source_identifier,
                 "url": s.url,
+                "retrieved_on": s.retrieved_on.isoformat() if s.retrieved_on else None,
             }
             for s in agreement.sources.select_related("data_source").order_by("pk")
         ],

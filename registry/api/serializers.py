@@ -7,16 +7,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..dates import parse_partial_date
-from ..engine import published_index
 from ..models import (
     ActivityType,
     Agreement,
-    AgreementParticipant,
-    AgreementPartner,
     AliasKind,
     CaseStudy,
     Classification,
@@ -40,9 +36,9 @@ from ..models import (
     Region,
     ResearchClassification,
     Sector,
-    SourceRecord,
     Status,
 )
+from ..representation import AgreementRelations, public_agreement
 from ..rules import ProposedParticipant, check_agreement_composition
 from ..services import Participant, Partner, Source, agreement_save
 from ..slugs import BASE_LENGTH, free_slug
@@ -99,6 +95,7 @@ class SourceSerializer(serializers.Serializer):
     source = NamedRefSerializer(source="data_source")
     identifier = serializers.CharField(source="source_identifier")
     url = serializers.CharField()
+    retrieved_on = serializers.DateField(allow_null=True)
 
 
 class FundingSerializer(serializers.Serializer):
@@ -125,8 +122,8 @@ class AgreementSerializer(PublicPageUrlMixin, serializers.Serializer):
     """An agreement as the public sees it; staff also see its publication state."""
 
     public_id = serializers.CharField()
-    url = serializers.SerializerMethodField()
-    api_url = serializers.SerializerMethodField()
+    url = serializers.URLField()
+    api_url = serializers.URLField()
     title = serializers.CharField()
     title_ja = serializers.CharField()
     summary = serializers.CharField()
@@ -138,12 +135,12 @@ class AgreementSerializer(PublicPageUrlMixin, serializers.Serializer):
     start_precision = serializers.CharField()
     end = serializers.CharField(source="end_display")
     end_precision = serializers.CharField()
-    funding = serializers.SerializerMethodField()
+    funding = FundingSerializer(allow_null=True)
     program = NamedRefSerializer(allow_null=True)
     disciplines = DisciplineRefSerializer(many=True)
     activities = NamedRefSerializer(many=True, source="activity_types")
-    participants = serializers.SerializerMethodField()
-    partners = serializers.SerializerMethodField()
+    participants = ParticipantSerializer(many=True)
+    partners = PartnerSerializer(many=True)
     sources = SourceSerializer(many=True)
     is_synthetic = serializers.BooleanField()
     publication_state = serializers.ChoiceField(
@@ -163,76 +160,16 @@ class AgreementSerializer(PublicPageUrlMixin, serializers.Serializer):
             reverse("api:agreement-detail", kwargs={"public_id": agreement.public_id})
         )
 
-    @extend_schema_field(ParticipantSerializer(many=True))
-    def get_participants(self, agreement):
-        # U.S. before Japan, leads first, then by name: as the pages list them.
-        rows = sorted(
-            agreement.participants.all(),
-            key=lambda p: (
-                p.institution.country != Country.US,
-                p.role,
-                p.institution.name,
-            ),
-        )
-        return ParticipantSerializer(rows, many=True).data
-
-    @extend_schema_field(PartnerSerializer(many=True))
-    def get_partners(self, agreement):
-        rows = sorted(agreement.partners.all(), key=lambda p: p.organization.name)
-        return PartnerSerializer(rows, many=True).data
-
-    @extend_schema_field(FundingSerializer(allow_null=True))
-    def get_funding(self, agreement):
-        if agreement.funding_amount is None:
-            return None
-        return FundingSerializer(agreement).data
-
     def to_representation(self, agreement):
         return self.represent(agreement, AgreementRelations([agreement.pk]))
 
-    def represent(self, agreement, relations: "AgreementRelations") -> dict:
-        # Built by hand: DRF's nested serializers cost ~2 ms an agreement, most of a
-        # 100-row page. The declared fields above stay the schema; a test compares.
-        request = self.context.get("request")
+    def represent(self, agreement, relations: AgreementRelations) -> dict:
+        # Built by registry.representation, not by the fields above: DRF's nested
+        # serializers cost ~2 ms an agreement, most of a 100-row page. The declared
+        # fields stay the schema; a test compares the two.
         url, api_url = self.urls(agreement)
-        data = {
-            "public_id": agreement.public_id,
-            "url": url,
-            "api_url": api_url,
-            "title": agreement.title,
-            "title_ja": agreement.title_ja,
-            "summary": agreement.summary,
-            "classification": agreement.classification,
-            "status": agreement.current_status,
-            "start": agreement.start_display,
-            "start_precision": agreement.start_precision,
-            "end": agreement.end_display,
-            "end_precision": agreement.end_precision,
-            "funding": None
-            if agreement.funding_amount is None
-            else {
-                "amount": f"{agreement.funding_amount:.2f}",
-                "currency": agreement.funding_currency,
-            },
-            "program": _named(agreement.program) if agreement.program else None,
-            "disciplines": relations.disciplines.get(agreement.pk, []),
-            "activities": relations.activities.get(agreement.pk, []),
-            "participants": sorted(
-                relations.participants.get(agreement.pk, []),
-                key=lambda p: (
-                    p["institution"]["country"] != Country.US,
-                    p["role"],
-                    p["institution"]["name"],
-                ),
-            ),
-            "partners": sorted(
-                relations.partners.get(agreement.pk, []),
-                key=lambda p: p["organization"]["name"],
-            ),
-            "sources": relations.sources.get(agreement.pk, []),
-            "is_synthetic": agreement.is_synthetic,
-            "updated_at": DATE_TIME.to_representation(agreement.updated_at),
-        }
+        data = public_agreement(agreement, relations, url=url, api_url=api_url)
+        request = self.context.get("request")
         if request and request.user.is_staff:
             data["publication_state"] = agreement.publication_state
         return data
@@ -249,129 +186,6 @@ class AgreementSerializer(PublicPageUrlMixin, serializers.Serializer):
             before + agreement.public_id + after
             for before, _public_id, after in self._url_parts
         ]
-
-
-DATE_TIME = serializers.DateTimeField()
-
-
-class AgreementRelations:
-    """What agreements show beyond their own columns and program, ready to show:
-    participants, partners, disciplines, activities and sources by agreement id.
-
-    One query each, read as values: model instances and Django's per-agreement
-    prefetch querysets were two-thirds of a 100-row page (30 ms at 100,000
-    agreements). Participants and partners are put in order by the serializer:
-    ordering them in SQL by institution name made PostgreSQL walk every institution's
-    participations (0.3 s a page).
-    """
-
-    def __init__(self, agreement_ids):
-        ids = list(agreement_ids)
-        self.participants = _by_agreement(
-            AgreementParticipant.objects.filter(agreement_id__in=ids).values_list(
-                "agreement_id",
-                "institution__slug",
-                "institution__name",
-                "institution__name_ja",
-                "institution__country",
-                "role",
-                "unit",
-            ),
-            lambda slug, name, name_ja, country, role, unit: {
-                "institution": {
-                    "slug": slug,
-                    "name": name,
-                    "name_ja": name_ja,
-                    "country": country,
-                },
-                "role": role,
-                "unit": unit,
-            },
-        )
-        self.partners = _by_agreement(
-            AgreementPartner.objects.filter(agreement_id__in=ids).values_list(
-                "agreement_id",
-                "organization__slug",
-                "organization__name",
-                "organization__name_ja",
-                "organization__sector",
-                "organization__country",
-                "role",
-            ),
-            lambda slug, name, name_ja, sector, country, role: {
-                "organization": {
-                    "slug": slug,
-                    "name": name,
-                    "name_ja": name_ja,
-                    "sector": sector,
-                    "country": country,
-                },
-                "role": role,
-            },
-        )
-        # Disciplines and activities in the order of their models' Meta.ordering.
-        self.disciplines = _by_agreement(
-            Agreement.disciplines.through.objects.filter(agreement_id__in=ids)
-            .order_by("discipline__name")
-            .values_list(
-                "agreement_id",
-                "discipline__slug",
-                "discipline__name",
-                "discipline__name_ja",
-                "discipline__parent__slug",
-            ),
-            lambda slug, name, name_ja, field: {
-                "slug": slug,
-                "name": name,
-                "name_ja": name_ja,
-                "field": field,
-            },
-        )
-        self.activities = _by_agreement(
-            Agreement.activity_types.through.objects.filter(agreement_id__in=ids)
-            .order_by("activitytype__position", "activitytype__name")
-            .values_list(
-                "agreement_id",
-                "activitytype__slug",
-                "activitytype__name",
-                "activitytype__name_ja",
-            ),
-            lambda slug, name, name_ja: {
-                "slug": slug,
-                "name": name,
-                "name_ja": name_ja,
-            },
-        )
-        self.sources = _by_agreement(
-            SourceRecord.objects.filter(agreement_id__in=ids)
-            .order_by("pk")
-            .values_list(
-                "agreement_id",
-                "data_source__slug",
-                "data_source__name",
-                "data_source__name_ja",
-                "source_identifier",
-                "url",
-            ),
-            lambda slug, name, name_ja, identifier, url: {
-                "source": {"slug": slug, "name": name, "name_ja": name_ja},
-                "identifier": identifier,
-                "url": url,
-            },
-        )
-
-
-def _by_agreement(rows, represent) -> dict[int, list]:
-    """Each row's representation, listed under its agreement (the row's first
-    value)."""
-    by_agreement: dict[int, list] = {}
-    for agreement_id, *values in rows:
-        by_agreement.setdefault(agreement_id, []).append(represent(*values))
-    return by_agreement
-
-
-def _named(record) -> dict:
-    return {"slug": record.slug, "name": record.name, "name_ja": record.name_ja}
 
 
 class PartialDateField(serializers.CharField):
@@ -659,8 +473,9 @@ class InstitutionSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
     region = RegionSerializer(allow_null=True)
     aliases = AliasSerializer(many=True)
     identifiers = IdentifierSerializer(many=True)
-    agreement_count = serializers.SerializerMethodField(
-        help_text=_("Published agreements it takes part in.")
+    # Read by Institution.objects.with_agreement_counts().
+    agreement_count = serializers.IntegerField(
+        read_only=True, help_text=_("Published agreements it takes part in.")
     )
 
     class Meta:
@@ -684,9 +499,6 @@ class InstitutionSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_agreement_count(self, institution) -> int:
-        return published_index().institution_counts.get(institution.pk, 0)
-
 
 class OrganizationSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
@@ -694,8 +506,9 @@ class OrganizationSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
         slug_field="slug", read_only=True, allow_null=True
     )
     aliases = AliasSerializer(many=True)
-    agreement_count = serializers.SerializerMethodField(
-        help_text=_("Published agreements it is a partner in.")
+    # Read by Organization.objects.with_agreement_counts().
+    agreement_count = serializers.IntegerField(
+        read_only=True, help_text=_("Published agreements it is a partner in.")
     )
 
     class Meta:
@@ -714,9 +527,6 @@ class OrganizationSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
             "agreement_count",
             "updated_at",
         ]
-
-    def get_agreement_count(self, organization) -> int:
-        return published_index().organization_counts.get(organization.pk, 0)
 
 
 # -- institution and organization writes ----------------------------------------------

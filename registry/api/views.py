@@ -30,7 +30,7 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from ..engine import PublishedRows, published_index, with_agreement_counts
+from ..engine import PublishedRows, published_index
 from ..filtersets import (
     AgreementFilterSet,
     InstitutionFilterSet,
@@ -373,8 +373,10 @@ COUNTRY = OpenApiParameter(
     ),
 )
 class InstitutionViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
-    queryset = Institution.objects.select_related("region", "parent").prefetch_related(
-        "aliases", "identifiers"
+    queryset = (
+        Institution.objects.select_related("region", "parent")
+        .prefetch_related("aliases", "identifiers")
+        .with_agreement_counts()
     )
     serializer_class = serializers.InstitutionSerializer
     write_serializer_class = serializers.InstitutionWriteSerializer
@@ -391,7 +393,7 @@ class InstitutionViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
         sort = self.filterset.form.cleaned_data.get("sort") if self.filterset else None
         if sort and not (wants_cursor(self.request) or "ordering" in self.request.GET):
             # The page's order: by published agreements, or by name.
-            return self.filterset.ordered(with_agreement_counts(queryset))
+            return self.filterset.ordered(queryset)
         return queryset
 
     @extend_schema(
@@ -436,7 +438,11 @@ class InstitutionViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class OrganizationViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
-    queryset = Organization.objects.select_related("parent").prefetch_related("aliases")
+    queryset = (
+        Organization.objects.select_related("parent")
+        .prefetch_related("aliases")
+        .with_agreement_counts()
+    )
     serializer_class = serializers.OrganizationSerializer
     write_serializer_class = serializers.OrganizationWriteSerializer
     reindex_by = "organizations"

@@ -20,7 +20,7 @@ from import_export import resources
 from import_export.results import Error, Result, RowResult
 
 from ..exports import COLUMNS as EXPORT_COLUMNS
-from ..exports import agreement_row, escape_formula
+from ..exports import escape_formula, export_rows
 from ..models import Agreement, ImportChannel, ImportKind, Institution, Organization
 from .agreement_sheet import COLUMN_BY_NAME, COLUMNS, import_agreement_file
 from .directory_sheets import SHEETS, export_directory_sheet, import_directory_file
@@ -176,9 +176,8 @@ class AgreementSheetResource(PlannedSheetResource):
         dataset = tablib.Dataset(headers=list(EXPORT_COLUMNS))
         base_url = kwargs.get("base_url", "")
         # The admin's queryset prefetches for its list; the export reads its own way.
-        rows = queryset.prefetch_related(None).order_by("pk").for_export()
-        for agreement in rows.iterator(chunk_size=1000):
-            row = agreement_row(agreement, base_url=base_url)
+        rows = queryset.prefetch_related(None).order_by("pk")
+        for row in export_rows(rows, base_url=base_url):
             dataset.append([escape_formula(row[column]) for column in EXPORT_COLUMNS])
         return dataset
 

@@ -20,6 +20,7 @@ from ..dates import DatePrecision, format_partial_date, period_bounds
 from ..display import money_label, partial_date_label
 from .common import (
     BilingualNameMixin,
+    Country,
     PublicationState,
     PublishableQuerySet,
     TimeStampedModel,
@@ -114,6 +115,17 @@ class PartnerRole(models.TextChoices):
     PARTNER = "partner", _("Partner")
 
 
+def participant_order(*, country: str, role: str, name: str) -> tuple:
+    """How participants are listed everywhere (pages, exports, the API): U.S. before
+    Japan, then by role (lead, member, partner), then by name."""
+    return (country != Country.US, role, name)
+
+
+def partner_order(*, name: str) -> str:
+    """Partners are listed by name."""
+    return name
+
+
 def _status_conditions(today: dt.date) -> dict:
     return status_rule(
         not_started=Q(start_date__gt=today), finished=Q(end_date__lt=today)
@@ -154,19 +166,18 @@ class AgreementQuerySet(PublishableQuerySet):
         return self.filter(start_date__range=year_span(year))
 
     def with_participants(self):
-        """Participants, partners and their names in a fixed number of queries."""
+        """Participants, partners and their names in a fixed number of queries; in
+        the order every page lists them (``ordered_participants``)."""
         return self.prefetch_related(
             Prefetch(
                 "participants",
                 queryset=AgreementParticipant.objects.select_related(
                     "institution__region"
-                ).order_by("institution__country", "role", "institution__name"),
+                ),
             ),
             Prefetch(
                 "partners",
-                queryset=AgreementPartner.objects.select_related(
-                    "organization"
-                ).order_by("organization__name"),
+                queryset=AgreementPartner.objects.select_related("organization"),
             ),
         )
 
@@ -177,24 +188,10 @@ class AgreementQuerySet(PublishableQuerySet):
         """What a result row shows: participants, partners, program."""
         return self.select_related("program").with_participants()
 
-    def for_export(self):
-        """Every column of an export row, in a fixed number of queries per chunk."""
-        return (
-            self.select_related("program")
-            .with_participants()
-            .prefetch_related(
-                "disciplines",
-                "activity_types",
-                # Sources in the order recorded: an export of the same data is the
-                # same file.
-                Prefetch(
-                    "sources",
-                    queryset=SourceRecord.objects.select_related(
-                        "data_source"
-                    ).order_by("pk"),
-                ),
-            )
-        )
+    def for_representation(self):
+        """What ``registry.representation`` reads with each agreement: its program
+        (the rest comes a page or chunk at a time, in AgreementRelations)."""
+        return self.select_related("program")
 
     def for_detail(self):
         return (
@@ -373,6 +370,21 @@ class Agreement(BilingualNameMixin, TimeStampedModel):
     @property
     def funding_label(self) -> str:
         return money_label(self.funding_amount, self.funding_currency)
+
+    @property
+    def ordered_participants(self) -> list:
+        return sorted(
+            self.participants.all(),
+            key=lambda p: participant_order(
+                country=p.institution.country, role=p.role, name=p.institution.name
+            ),
+        )
+
+    @property
+    def ordered_partners(self) -> list:
+        return sorted(
+            self.partners.all(), key=lambda p: partner_order(name=p.organization.name)
+        )
 
     @property
     def current_status(self) -> str:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
+from django.db.models.query import ModelIterable
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -15,7 +16,6 @@ from .common import (
     BilingualNameMixin,
     Country,
     Language,
-    PublicationState,
     TimeStampedModel,
 )
 from .imports import ImportBatchLink
@@ -77,21 +77,34 @@ class EnrollmentBand(models.TextChoices):
     FROM_20000 = "20000_plus", _("20,000 students or more")
 
 
-class InstitutionQuerySet(models.QuerySet):
+class WithAgreementCounts(ModelIterable):
+    """Each record as it is read, with ``agreement_count``: how many published
+    agreements it takes part in, as the search index counts them."""
+
+    def __iter__(self):
+        # The engine reads these models: it is imported when a query runs.
+        from ..engine import published_index
+
+        counts = published_index().agreement_counts(self.queryset.model)
+        for record in super().__iter__():
+            record.agreement_count = counts.get(record.pk, 0)
+            yield record
+
+
+class AgreementCountsQuerySet(models.QuerySet):
+    def with_agreement_counts(self):
+        """Each record read with ``agreement_count`` (published agreements, from the
+        search index: no query)."""
+        clone = self._chain()
+        clone._iterable_class = WithAgreementCounts
+        return clone
+
+
+class InstitutionQuerySet(AgreementCountsQuerySet):
     def for_admin_list(self):
+        # Staff count every agreement, drafts too.
         return self.select_related("region", "parent").annotate(
             agreement_count=Count("participations__agreement", distinct=True)
-        )
-
-    def with_published_agreement_counts(self):
-        return self.annotate(
-            agreement_count=Count(
-                "participations__agreement",
-                filter=Q(
-                    participations__agreement__publication_state=PublicationState.PUBLISHED
-                ),
-                distinct=True,
-            )
         )
 
 
@@ -419,6 +432,7 @@ class Organization(BilingualNameMixin, TimeStampedModel):
     )
 
     history = HistoricalRecords(bases=[ImportBatchLink])
+    objects = AgreementCountsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organization")
