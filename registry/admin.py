@@ -57,6 +57,12 @@ from .services import (
     publish_permission,
     stamp_publication,
 )
+from .services.directory import (
+    Alias,
+    Identifier,
+    institution_save,
+    organization_save,
+)
 
 # --------------------------------------------------------------------------------------
 # Publication workflow, shared by agreements and case studies
@@ -220,6 +226,45 @@ class DisciplineListFilter(admin.RelatedFieldListFilter):
         ]
 
 
+def kept_rows(formset):
+    """The rows an inline formset keeps, as instances holding the form's cleaned
+    values: valid, not marked for deletion, and either saved already or filled in."""
+    for form in formset.forms:
+        if not form.is_valid() or formset._should_delete_form(form):
+            continue
+        if form.instance.pk or form.has_changed():
+            yield form.instance
+
+
+class WrittenByService:
+    """The record and its inline rows are written together by the record's write
+    service (registry.services), as the API and imports write them: ``save_model``
+    writes nothing, ``save_related`` calls ``write(request, form, rows)``, and what
+    the service added, changed and removed becomes the admin's change message."""
+
+    def write(self, request, form, rows):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: written with its inlines, in save_related."""
+
+    def save_related(self, request, form, formsets, change):
+        by_model = {formset.model: formset for formset in formsets}
+
+        def rows(model, build):
+            formset = by_model.get(model)
+            if formset is None:
+                return None  # an inline this user cannot see is left as it is
+            return [build(row) for row in kept_rows(formset)]
+
+        changes = self.write(request, form, rows)
+        for model, formset in by_model.items():
+            done = changes.of(model)
+            formset.new_objects = done.added
+            formset.changed_objects = done.changed
+            formset.deleted_objects = done.deleted
+
+
 class CompositionCheck:
     """Checks the agreement's rules across its participant and partner inlines.
 
@@ -234,35 +279,16 @@ class CompositionCheck:
             partners,
         )
 
-    @staticmethod
-    def live_rows(formset):
-        """The rows an inline formset will keep: valid, not marked for deletion,
-        and either saved already or filled in, with the record they name."""
-        for form in formset.forms:
-            if not form.is_valid() or formset._should_delete_form(form):
-                continue
-            if not (form.instance.pk or form.has_changed()):
-                continue
-            row = form.cleaned_data
-            if (
-                row.get("institution")
-                or row.get("organization")
-                or row.get("data_source")
-            ):
-                yield row
-
     @cached_property
     def errors(self) -> dict[str, list[str]]:
         try:
             check_agreement_composition(
                 agreement=self.agreement,
                 participants=[
-                    ProposedParticipant(
-                        institution=row["institution"], unit=row.get("unit", "")
-                    )
-                    for row in self.live_rows(self.participants)
+                    ProposedParticipant(institution=row.institution, unit=row.unit)
+                    for row in kept_rows(self.participants)
                 ],
-                partners=[row["organization"] for row in self.live_rows(self.partners)],
+                partners=[row.organization for row in kept_rows(self.partners)],
             )
         except ValidationError as error:
             return error.message_dict
@@ -358,6 +384,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 @admin.register(Agreement)
 class AgreementAdmin(
+    WrittenByService,
     AgreementImportMixin,
     RegistryAdminDefaults,
     PublicationWorkflowMixin,
@@ -469,47 +496,26 @@ class AgreementAdmin(
             participants.composition_check = partners.composition_check = check
         return formsets, inline_instances
 
-    def save_model(self, request, obj, form, change):
-        """Nothing yet: the agreement is written with its inlines, in save_related,
-        by the write service that the API and imports use too."""
-
-    def save_related(self, request, form, formsets, change):
-        by_model = {formset.model: formset for formset in formsets}
-
-        def rows(model, build):
-            formset = by_model.get(model)
-            if formset is None:
-                return None  # an inline this user cannot see is left as it is
-            return [build(row) for row in CompositionCheck.live_rows(formset)]
-
-        saved = agreement_save(
+    def write(self, request, form, rows):
+        return agreement_save(
             agreement=form.instance,
             participants=rows(
                 AgreementParticipant,
-                lambda row: Participant(row["institution"], row["unit"], row["role"]),
+                lambda row: Participant(row.institution, row.unit, row.role),
             ),
             partners=rows(
-                AgreementPartner, lambda row: Partner(row["organization"], row["role"])
+                AgreementPartner, lambda row: Partner(row.organization, row.role)
             ),
             sources=rows(
                 SourceRecord,
                 lambda row: Source(
-                    row["data_source"],
-                    row["source_identifier"],
-                    row["url"],
-                    row["retrieved_on"],
+                    row.data_source, row.source_identifier, row.url, row.retrieved_on
                 ),
             ),
             disciplines=form.cleaned_data.get("disciplines"),
             activities=form.cleaned_data.get("activity_types"),
             user=request.user,
         )
-        # What the admin's change message and log entry read from each inline.
-        for model, formset in by_model.items():
-            done = saved.of(model)
-            formset.new_objects = done.added
-            formset.changed_objects = done.changed
-            formset.deleted_objects = done.deleted
 
     @admin.display(description=_("public ID"), ordering="pk")
     def public_id_column(self, obj):
@@ -587,10 +593,9 @@ class MergeForm(forms.Form):
 
 @admin.register(Institution)
 class InstitutionAdmin(
-    SheetImportExportMixin, ReindexMixin, RegistryAdminDefaults, SimpleHistoryAdmin
+    WrittenByService, SheetImportExportMixin, RegistryAdminDefaults, SimpleHistoryAdmin
 ):
     resource_classes = [InstitutionSheetResource]
-    reindex_by = "institutions"
     list_display = [
         "name",
         "name_ja",
@@ -676,6 +681,18 @@ class InstitutionAdmin(
                 ),
             )
             or "—"
+        )
+
+    def write(self, request, form, rows):
+        return institution_save(
+            institution=form.instance,
+            aliases=rows(
+                InstitutionAlias, lambda row: Alias(row.name, row.language, row.kind)
+            ),
+            identifiers=rows(
+                InstitutionIdentifier, lambda row: Identifier(row.scheme, row.value)
+            ),
+            user=request.user,
         )
 
     @admin.display(description=_("agreements"), ordering="agreement_count")
@@ -769,10 +786,9 @@ class OrganizationAliasInline(RegistryAdminDefaults, admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(
-    SheetImportExportMixin, ReindexMixin, RegistryAdminDefaults, SimpleHistoryAdmin
+    WrittenByService, SheetImportExportMixin, RegistryAdminDefaults, SimpleHistoryAdmin
 ):
     resource_classes = [OrganizationSheetResource]
-    reindex_by = "organizations"
     list_display = [
         "name",
         "name_ja",
@@ -805,6 +821,16 @@ class OrganizationAdmin(
             return "—"
         return format_html(
             '<a href="{}" rel="noopener">{}</a>', obj.ror_url, obj.ror_id
+        )
+
+    def write(self, request, form, rows):
+        return organization_save(
+            organization=form.instance,
+            aliases=rows(
+                OrganizationAlias, lambda row: Alias(row.name, row.language, row.kind)
+            ),
+            counterparts=form.cleaned_data.get("counterparts"),
+            user=request.user,
         )
 
     @admin.display(description=_("agreements"), ordering="agreement_count")

@@ -41,6 +41,12 @@ from ..models import (
 from ..representation import AgreementRelations, public_agreement
 from ..rules import ProposedParticipant, check_agreement_composition
 from ..services import Participant, Partner, Source, agreement_save
+from ..services.directory import (
+    Alias,
+    Identifier,
+    institution_save,
+    organization_save,
+)
 from ..slugs import BASE_LENGTH, free_slug
 
 # -- small nested forms ----------------------------------------------------------------
@@ -653,8 +659,25 @@ class NamedRecordWriteSerializer(serializers.Serializer):
                 errors.setdefault(name, []).extend(messages)
         if errors:
             raise serializers.ValidationError(_by_api_name(errors))
+        self.check_rows(record, data)
         data["record"] = record
         return data
+
+    def check_rows(self, record, data) -> None:
+        """Each row sent checked as the admin's inline checks it; refused by row
+        number. The rows replace the record's, so only the list itself can repeat a
+        name."""
+        if "aliases" in data:
+            _raise_row_errors(
+                "aliases",
+                [
+                    _model_errors(
+                        self.alias_model(**{self.alias_owner: record}, **row),
+                        exclude=[self.alias_owner],
+                    )
+                    for row in data["aliases"]
+                ],
+            )
 
     def prepare(self, record, data) -> dict[str, list[str]]:
         """Set what the model cannot check by itself; return its errors by field."""
@@ -671,28 +694,21 @@ class NamedRecordWriteSerializer(serializers.Serializer):
         return free_slug(record.name, taken=taken)
 
     def save_record(self, *, user):
-        """Save the record as validated, its history naming the user, then what hangs
-        off it. A refused alias raises a ValidationError: the caller's transaction
-        undoes the whole write."""
-        data = self.validated_data
-        record = data["record"]
-        record._history_user = user
-        record._change_reason = str(
-            CHANGED_THROUGH_API if record.pk else CREATED_THROUGH_API
-        )
-        record.save()
-        self.save_related(record, data)
+        """Save the record as validated, with its rows, through its write service
+        (history naming the user; the agreements its names reach reindexed)."""
+        record = self.validated_data["record"]
+        reason = str(CHANGED_THROUGH_API if record.pk else CREATED_THROUGH_API)
+        self.save_through_service(record, self.validated_data, user=user, reason=reason)
         return record
 
-    def save_related(self, record, data):
-        if "aliases" in data:
-            self.alias_model.objects.filter(**{self.alias_owner: record}).delete()
-            aliases = [
-                self.alias_model(**{self.alias_owner: record}, **row)
-                for row in data["aliases"]
-            ]
-            _raise_row_errors("aliases", [_model_errors(alias) for alias in aliases])
-            self.alias_model.objects.bulk_create(aliases)
+    @staticmethod
+    def alias_rows(data):
+        """The aliases sent, for the write service; None when none were sent."""
+        if "aliases" not in data:
+            return None
+        return [
+            Alias(row["name"], row["language"], row["kind"]) for row in data["aliases"]
+        ]
 
 
 class InstitutionWriteSerializer(NamedRecordWriteSerializer):
@@ -778,23 +794,24 @@ class InstitutionWriteSerializer(NamedRecordWriteSerializer):
         record.region = regions[0]
         return {}
 
-    def save_related(self, record, data):
-        super().save_related(record, data)
+    def check_rows(self, record, data):
+        super().check_rows(record, data)
         rows = data.get("identifiers")
         if rows is None:
             # Kept, but checked again as the admin's rows are: a new country can make
             # one wrong (an IPEDS UNITID on a Japanese institution).
+            identifiers = (
+                list(InstitutionIdentifier.objects.filter(institution_id=record.pk))
+                if record.pk
+                else []
+            )
+            for identifier in identifiers:
+                identifier.institution = record
             _raise_row_errors(
                 "identifiers",
-                [
-                    self.identifier_errors(record, identifier)
-                    for identifier in InstitutionIdentifier.objects.filter(
-                        institution=record
-                    )
-                ],
+                [self.identifier_errors(record, one) for one in identifiers],
             )
             return
-        InstitutionIdentifier.objects.filter(institution=record).delete()
         identifiers = [InstitutionIdentifier(institution=record, **row) for row in rows]
         errors, seen = [], set()
         for identifier in identifiers:
@@ -805,14 +822,29 @@ class InstitutionWriteSerializer(NamedRecordWriteSerializer):
             seen.add(key)
             errors.append(found)
         _raise_row_errors("identifiers", errors)
-        InstitutionIdentifier.objects.bulk_create(identifiers)
+        # As cleaned: a ROR ID written as its ror.org address is kept bare.
+        data["identifiers"] = [
+            {"scheme": one.scheme, "value": one.value} for one in identifiers
+        ]
+
+    def save_through_service(self, record, data, *, user, reason):
+        identifiers = data.get("identifiers")
+        institution_save(
+            institution=record,
+            aliases=self.alias_rows(data),
+            identifiers=None
+            if identifiers is None
+            else [Identifier(row["scheme"], row["value"]) for row in identifiers],
+            user=user,
+            reason=reason,
+        )
 
     @staticmethod
     def identifier_errors(record, identifier) -> dict[str, list[str]]:
         try:
             # Its unique (scheme, value) constraint is checked below, to name the
             # institution that holds the value.
-            identifier.full_clean(validate_constraints=False)
+            identifier.full_clean(exclude=["institution"], validate_constraints=False)
         except DjangoValidationError as error:
             return error.message_dict
         holder = (
@@ -912,19 +944,23 @@ class OrganizationWriteSerializer(NamedRecordWriteSerializer):
             ]
         }
 
-    def save_related(self, record, data):
-        super().save_related(record, data)
-        if "counterparts" in data:
-            record.counterparts.set(data["counterparts"])
+    def save_through_service(self, record, data, *, user, reason):
+        organization_save(
+            organization=record,
+            aliases=self.alias_rows(data),
+            counterparts=data.get("counterparts"),
+            user=user,
+            reason=reason,
+        )
 
 
 def _listed_twice(name: str) -> str:
     return _("“%(name)s” is listed twice.") % {"name": name}
 
 
-def _model_errors(record) -> dict[str, list[str]]:
+def _model_errors(record, *, exclude=()) -> dict[str, list[str]]:
     try:
-        record.full_clean()
+        record.full_clean(exclude=list(exclude), validate_constraints=False)
     except DjangoValidationError as error:
         return error.message_dict
     return {}

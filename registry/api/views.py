@@ -49,7 +49,7 @@ from ..models import (
     parse_public_id,
 )
 from ..resolver import resolve_institution
-from ..search import agreements_of, refresh_agreement_index
+from ..search import refresh_agreement_index
 from ..services import publication_move
 from . import schema as _schema_extensions  # noqa: F401 (registers them)
 from . import serializers
@@ -315,7 +315,6 @@ class NamedRecordWrites:
     # organization stays in the admin too, whose confirmation lists what goes with it.
 
     write_serializer_class: type[serializers.NamedRecordWriteSerializer]
-    reindex_by = ""  # an argument of search.agreements_of
 
     def get_serializer_class(self):
         # Writes, and the browsable API's forms for them, take the write serializer.
@@ -338,12 +337,7 @@ class NamedRecordWrites:
     def _write(self, writer):
         created = writer.instance is None
         writer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            record = writer.save_record(user=self.request.user)
-            # Agreements are found by their institutions' and organizations' names.
-            refresh_agreement_index(
-                agreement_ids=agreements_of(**{self.reindex_by: [record]})
-            )
+        record = writer.save_record(user=self.request.user)
         fresh = self.get_queryset().get(pk=record.pk)
         return Response(
             self.serializer_class(fresh, context=self.get_serializer_context()).data,
@@ -380,7 +374,6 @@ class InstitutionViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
     )
     serializer_class = serializers.InstitutionSerializer
     write_serializer_class = serializers.InstitutionWriteSerializer
-    reindex_by = "institutions"
     filter_backends = [RegistryFilterBackend, StableOrderingFilter]
     filterset_class = InstitutionFilterSet
     ordering_fields = ["name", "slug", "updated_at"]
@@ -445,7 +438,6 @@ class OrganizationViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
     )
     serializer_class = serializers.OrganizationSerializer
     write_serializer_class = serializers.OrganizationWriteSerializer
-    reindex_by = "organizations"
     filter_backends = [RegistryFilterBackend, StableOrderingFilter]
     filterset_class = OrganizationFilterSet
     ordering_fields = ["name", "slug", "updated_at"]

@@ -367,7 +367,12 @@ class InstitutionIdentifier(models.Model):
                 }
             )
         country = IDENTIFIER_COUNTRY.get(self.scheme)
-        if country and self.institution_id and self.institution.country != country:
+        try:
+            # Also an institution not saved yet, as an API write checks its rows.
+            owner = self.institution
+        except Institution.DoesNotExist:
+            owner = None
+        if country and owner is not None and owner.country != country:
             raise ValidationError(
                 {
                     "scheme": _(

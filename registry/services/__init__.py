@@ -6,7 +6,6 @@ each change in the history.
 """
 
 from .agreements import (
-    AgreementSaved,
     Participant,
     Partner,
     Source,
@@ -14,6 +13,7 @@ from .agreements import (
     agreements_create,
 )
 from .merging import MergeSummary, institutions_merge
+from .rows import RowChanges
 from .workflow import (
     TransitionResult,
     allowed_states,
@@ -23,10 +23,10 @@ from .workflow import (
 )
 
 __all__ = [
-    "AgreementSaved",
     "MergeSummary",
     "Participant",
     "Partner",
+    "RowChanges",
     "Source",
     "TransitionResult",
     "agreement_save",

@@ -18,7 +18,7 @@ part alone.
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -47,6 +47,7 @@ from ..search import (
     refresh_agreement_index,
     write_facet_rows,
 )
+from .rows import RowChanges, attribute, sync_rows, unique
 from .workflow import stamp_publication
 
 BULK_BATCH = 500
@@ -86,26 +87,6 @@ class Source:
         return (self.data_source.pk, self.identifier, self.url, self.retrieved_on)
 
 
-@dataclass
-class AgreementSaved:
-    """What a save did to the rows that hang on the agreement (the admin's change
-    message lists them)."""
-
-    agreement: Agreement
-    added: list = field(default_factory=list)
-    changed: list = field(default_factory=list)  # (record, [field names])
-    deleted: list = field(default_factory=list)
-
-    def of(self, model) -> "AgreementSaved":
-        """The same, for one kind of row."""
-        return AgreementSaved(
-            agreement=self.agreement,
-            added=[row for row in self.added if isinstance(row, model)],
-            changed=[pair for pair in self.changed if isinstance(pair[0], model)],
-            deleted=[row for row in self.deleted if isinstance(row, model)],
-        )
-
-
 def agreement_save(
     *,
     agreement: Agreement,
@@ -116,7 +97,7 @@ def agreement_save(
     activities: Iterable[ActivityType] | None = None,
     user,
     reason: str = "",
-) -> AgreementSaved:
+) -> RowChanges:
     """Save ``agreement`` (new or changed, its own fields already set) with its rows.
 
     Raises ValidationError, keyed by field, if the agreement as it would be breaks a
@@ -143,19 +124,19 @@ def agreement_save(
         )
         # A participant named twice broke a rule above; a partner named twice with
         # the same role is one partner.
-        partners = _unique(partners)
+        partners = unique(partners)
         if agreement.pk is None and agreement.created_by_id is None:
             agreement.created_by = user
         agreement.updated_by = user
         stamp_publication(agreement)
-        _attribute(agreement, user=user, reason=reason)
+        attribute(agreement, user=user, reason=reason)
         agreement.save()
         if disciplines is not None:
             agreement.disciplines.set(disciplines)
         if activities is not None:
             agreement.activity_types.set(activities)
-        saved = AgreementSaved(agreement=agreement)
-        _sync(
+        saved = RowChanges(record=agreement)
+        sync_rows(
             saved,
             current[AgreementParticipant],
             participants,
@@ -170,7 +151,7 @@ def agreement_save(
             user=user,
             reason=reason,
         )
-        _sync(
+        sync_rows(
             saved,
             current[AgreementPartner],
             partners,
@@ -182,10 +163,10 @@ def agreement_save(
             reason=reason,
         )
         if sources is not None:
-            _sync(
+            sync_rows(
                 saved,
                 current[SourceRecord],
-                _unique(sources),
+                unique(sources),
                 key=lambda row: (
                     row.data_source_id,
                     row.source_identifier,
@@ -369,11 +350,6 @@ def _current_rows(agreement) -> dict:
     }
 
 
-def _unique(rows):
-    """The rows, each key once (the first)."""
-    return list({row.key: row for row in reversed(rows)}.values())[::-1]
-
-
 def _participant_role(record, wanted) -> list[str]:
     if wanted.role is None or wanted.role == record.role:
         return []
@@ -391,34 +367,3 @@ def _checked(source: SourceRecord) -> SourceRecord:
             {"sources": [f"{source}: {message}" for message in error.messages]}
         ) from None
     return source
-
-
-def _attribute(record, *, user, reason) -> None:
-    record._history_user = user
-    record._change_reason = reason or None
-
-
-def _sync(saved, existing, wanted, *, key, build, update=None, user, reason):
-    """Delete the rows not wanted, change the kept ones ``update`` says differ, add
-    the wanted ones missing: each through the ORM, so that history records it."""
-    by_key = {}
-    for record in existing:
-        by_key.setdefault(key(record), record)
-    wanted_by_key = {row.key: row for row in wanted}
-    for record_key, record in by_key.items():
-        if record_key not in wanted_by_key:
-            _attribute(record, user=user, reason=reason)
-            record.delete()
-            saved.deleted.append(record)
-    # Deletions first: a source moved to another row keeps its unique identifier.
-    for row_key, row in wanted_by_key.items():
-        record = by_key.get(row_key)
-        if record is None:
-            record = build(row)
-            _attribute(record, user=user, reason=reason)
-            record.save()
-            saved.added.append(record)
-        elif update is not None and (fields := update(record, row)):
-            _attribute(record, user=user, reason=reason)
-            record.save()
-            saved.changed.append((record, fields))
