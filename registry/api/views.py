@@ -122,13 +122,6 @@ def is_staff(request) -> bool:
     return bool(request.user and request.user.is_staff)
 
 
-def agreements_for_api():
-    """Agreements with their program; the serializer reads the rest of what it shows
-    for a whole page at once (serializers.AgreementRelations), so a page takes a fixed
-    number of queries whatever its size."""
-    return Agreement.objects.select_related("program")
-
-
 FILTER_ERRORS = OpenApiResponse(
     description=_("An unreadable filter value: `errors` names the parameter.")
 )
@@ -178,7 +171,9 @@ class AgreementViewSet(viewsets.ModelViewSet):
     queryset = Agreement.objects.none()  # for DjangoModelPermissions and the schema
 
     def get_queryset(self):
-        queryset = agreements_for_api()
+        # The serializer reads the rest of what it shows for a whole page at once
+        # (representation.AgreementRelations): a fixed number of queries a page.
+        queryset = Agreement.objects.for_representation()
         return queryset if is_staff(self.request) else queryset.published()
 
     def get_object(self):
@@ -195,7 +190,7 @@ class AgreementViewSet(viewsets.ModelViewSet):
         filterset = self.validated_filterset()
         found = published_index().search(filterset.criteria(), facet_dimensions={})
         page = self.paginate_queryset(
-            PublishedRows(found.ids, queryset=agreements_for_api())
+            PublishedRows(found.ids, queryset=Agreement.objects.for_representation())
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
