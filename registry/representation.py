@@ -10,8 +10,9 @@ from .models import (
     AgreementParticipant,
     AgreementPartner,
     SourceRecord,
+    participant_order,
+    partner_order,
 )
-from .models.agreements import participant_order, partner_order
 
 DATE_TIME = DateTimeField()
 

@@ -1,24 +1,10 @@
 from .agreements import (
-    PUBLIC_ID_PREFIX,
     Agreement,
-    AgreementFacet,
     AgreementParticipant,
     AgreementPartner,
-    CaseStudy,
-    Classification,
-    Currency,
-    Dimension,
-    ParticipantRole,
-    PartnerRole,
-    SearchIndexVersion,
-    Sort,
     SourceRecord,
-    Status,
-    format_public_id,
-    parse_public_id,
-    status_rule,
-    year_span,
 )
+from .case_studies import CaseStudy
 from .common import AliasKind, Country, Language, PublicationState
 from .imports import (
     ImportBatch,
@@ -42,6 +28,22 @@ from .institutions import (
     Sector,
 )
 from .reference import ActivityType, DataSource, Discipline, Region
+from .search_index import AgreementFacet, Dimension, SearchIndexVersion
+from .terms import (
+    PUBLIC_ID_PREFIX,
+    Classification,
+    Currency,
+    ParticipantRole,
+    PartnerRole,
+    Sort,
+    Status,
+    format_public_id,
+    parse_public_id,
+    participant_order,
+    partner_order,
+    status_rule,
+    year_span,
+)
 
 __all__ = [
     "current_import_batch",
@@ -86,6 +88,8 @@ __all__ = [
     "Status",
     "format_public_id",
     "parse_public_id",
+    "participant_order",
+    "partner_order",
     "status_rule",
     "year_span",
 ]

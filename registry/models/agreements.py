@@ -2,15 +2,13 @@
 counts."""
 
 import datetime as dt
-import re
 
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Prefetch, Q, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,110 +18,23 @@ from ..dates import DatePrecision, format_partial_date, period_bounds
 from ..display import money_label, partial_date_label
 from .common import (
     BilingualNameMixin,
-    Country,
     PublicationState,
     PublishableQuerySet,
     TimeStampedModel,
 )
 from .imports import ImportBatchLink
-
-PUBLIC_ID_PREFIX = "USJP-"
-PUBLIC_ID = re.compile(r"^USJP-(\d{6,})$", re.IGNORECASE)
-
-
-def format_public_id(pk: int) -> str:
-    return f"{PUBLIC_ID_PREFIX}{pk:06d}"
-
-
-def parse_public_id(text: str) -> int | None:
-    """The primary key behind a public ID such as USJP-000042, or None if it is not
-    one."""
-    match = PUBLIC_ID.match((text or "").strip())
-    return int(match.group(1)) if match else None
-
-
-class Classification(models.TextChoices):
-    """The study's two classes (fact sheet, "Definitions and Data Collection")."""
-
-    COLLABORATIVE = "collaborative", _("Collaborative")
-    CONSORTIUM = "consortium", _("Consortium")
-
-
-class Status(models.TextChoices):
-    UPCOMING = "upcoming", _("Upcoming")
-    ACTIVE = "active", _("Active")
-    ENDED = "ended", _("Ended")
-
-
-def status_rule(*, not_started, finished) -> dict:
-    """The one definition of an agreement's status, over two conditions ("starts
-    after today", "ended before today") in any form that combines with ``&`` and
-    ``~``: Q objects for SQL, numpy masks for the search engine, numpy booleans for one
-    agreement. An unknown start has started; an unknown end runs on."""
-    return {
-        Status.UPCOMING: not_started,
-        Status.ENDED: finished & ~not_started,
-        Status.ACTIVE: ~not_started & ~finished,
-    }
-
-
-def year_span(year: int) -> tuple[dt.date, dt.date]:
-    """The first and last day of a year: what "in 2019", "from 2019" and "until
-    2019" compare with, in SQL and in the engine."""
-    return period_bounds(dt.date(year, 1, 1), DatePrecision.YEAR)
-
-
-class Sort:
-    """How a search is ordered. The engine reads each order from the database with
-    these same orderings (registry.engine), so both paths list results alike."""
-
-    RELEVANCE = "relevance"
-    NEWEST = "newest"
-    START = "start"
-    TITLE = "title"
-    CHOICES = [
-        (RELEVANCE, _("Relevance")),
-        (NEWEST, _("Newest first")),
-        (START, _("Start date")),
-        (TITLE, _("Title")),
-    ]
-    # Unknown dates last; ties by public ID.
-    ORDERINGS = {
-        RELEVANCE: [F("relevance").desc(), "-pk"],
-        NEWEST: [F("published_at").desc(nulls_last=True), "-pk"],
-        START: [F("start_date").desc(nulls_last=True), "-pk"],
-        TITLE: [Lower("title"), "pk"],
-    }
-
-
-class Currency(models.TextChoices):
-    USD = "USD", _("U.S. dollar")
-    JPY = "JPY", _("Japanese yen")
-
-
-class ParticipantRole(models.TextChoices):
-    LEAD = "lead", _("Lead")
-    PARTNER = "partner", _("Partner")
-    MEMBER = "member", _("Member")
-
-
-class PartnerRole(models.TextChoices):
-    FUNDER = "funder", _("Funder")
-    SPONSOR = "sponsor", _("Sponsor")
-    INDUSTRY_PARTNER = "industry_partner", _("Industry partner")
-    HOST_FACILITY = "host_facility", _("Host facility")
-    PARTNER = "partner", _("Partner")
-
-
-def participant_order(*, country: str, role: str, name: str) -> tuple:
-    """How participants are listed everywhere (pages, exports, the API): U.S. before
-    Japan, then by role (lead, member, partner), then by name."""
-    return (country != Country.US, role, name)
-
-
-def partner_order(*, name: str) -> str:
-    """Partners are listed by name."""
-    return name
+from .terms import (
+    Classification,
+    Currency,
+    ParticipantRole,
+    PartnerRole,
+    Status,
+    format_public_id,
+    participant_order,
+    partner_order,
+    status_rule,
+    year_span,
+)
 
 
 def _status_conditions(today: dt.date) -> dict:
@@ -564,129 +475,3 @@ class SourceRecord(models.Model):
             raise ValidationError(
                 {"retrieved_on": _("The retrieval date is in the future.")}
             )
-
-
-class CaseStudy(BilingualNameMixin, TimeStampedModel):
-    """A written account of a partnership, in Markdown, published like agreements."""
-
-    bilingual_fields = ("title", "title_ja")
-
-    title = models.CharField(_("title (English)"), max_length=300)
-    title_ja = models.CharField(_("title (Japanese)"), max_length=300, blank=True)
-    slug = models.SlugField(_("slug"), max_length=300, unique=True)
-    summary = models.TextField(_("summary"), blank=True)
-    body = models.TextField(_("body (Markdown)"), blank=True)
-    agreements = models.ManyToManyField(
-        Agreement,
-        verbose_name=_("related agreements"),
-        blank=True,
-        related_name="case_studies",
-    )
-    institutions = models.ManyToManyField(
-        "registry.Institution",
-        verbose_name=_("related institutions"),
-        blank=True,
-        related_name="case_studies",
-    )
-    organizations = models.ManyToManyField(
-        "registry.Organization",
-        verbose_name=_("related partner organizations"),
-        blank=True,
-        related_name="case_studies",
-    )
-    programs = models.ManyToManyField(
-        "registry.Program",
-        verbose_name=_("related programs"),
-        blank=True,
-        related_name="case_studies",
-    )
-    is_featured = models.BooleanField(
-        _("featured"),
-        default=False,
-        help_text=_("Shown on the home page when published."),
-    )
-    publication_state = models.CharField(
-        _("publication"),
-        max_length=10,
-        choices=PublicationState.choices,
-        default=PublicationState.DRAFT,
-        db_index=True,
-    )
-    published_at = models.DateTimeField(_("first published"), null=True, blank=True)
-
-    history = HistoricalRecords(
-        m2m_fields=[agreements, institutions, organizations, programs],
-        bases=[ImportBatchLink],
-    )
-    objects = PublishableQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("case study")
-        verbose_name_plural = _("case studies")
-        ordering = ["title"]
-        permissions = [
-            ("publish_casestudy", _("Can publish and withdraw case studies"))
-        ]
-
-    def __str__(self):
-        return self.title
-
-    def get_absolute_url(self):
-        return reverse("registry:case_study_detail", kwargs={"slug": self.slug})
-
-
-class Dimension(models.IntegerChoices):
-    """The facets an agreement is filtered and counted by (registry.search)."""
-
-    DISCIPLINE = 1, _("discipline")
-    ACTIVITY = 2, _("activity")
-    US_INSTITUTION = 3, _("U.S. institution")
-    JP_INSTITUTION = 4, _("Japanese institution")
-    US_STATE = 5, _("U.S. state")
-    JP_PREFECTURE = 6, _("Japanese prefecture")
-    INSTITUTION_TYPE = 7, _("institution type")
-    ORGANIZATION = 8, _("organization")
-    SECTOR = 9, _("sector")
-    PROGRAM = 10, _("program")
-    SOURCE = 11, _("source")
-
-
-class AgreementFacet(models.Model):
-    """One facet value an agreement belongs to: derived data, rebuilt by the index."""
-
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
-    dimension = models.PositiveSmallIntegerField(choices=Dimension.choices)
-    value = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["dimension", "value", "agreement"], name="facet_unique"
-            )
-        ]
-        indexes = [models.Index(fields=["agreement", "dimension"])]
-
-    def __str__(self):
-        return f"{self.get_dimension_display()} {self.value}"
-
-
-class SearchIndexVersion(models.Model):
-    """A counter moved by every change to what public search shows.
-
-    Each process keeps an in-memory index of the published agreements (registry.engine)
-    and rebuilds it when this counter moves. One row.
-    """
-
-    version = models.BigIntegerField(default=0)
-
-    def __str__(self):
-        return str(self.version)
-
-    @classmethod
-    def current(cls) -> int:
-        return cls.objects.values_list("version", flat=True).first() or 0
-
-    @classmethod
-    def bump(cls) -> None:
-        if not cls.objects.filter(pk=1).update(version=models.F("version") + 1):
-            cls.objects.get_or_create(pk=1, defaults={"version": 1})
