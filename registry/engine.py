@@ -8,22 +8,21 @@ milliseconds in all.
 
 The index reads what ``registry.search`` wrote (the facet rows and token documents), so
 it means what the SQL filters mean. Each filter of the FilterSet says what it means
-here as a ``Condition``; one that cannot say is evaluated in SQL (``SqlMatches``), with
-a warning and a metric, never left out. A test compares the two paths on generated
-searches over every declared filter. Each
-process builds it once and rebuilds it when ``SearchIndexVersion`` moves (checked on
-each search, at most every ``SEARCH_INDEX_REFRESH_SECONDS``). Rows shown are always
+here as a ``Condition`` (registry.conditions); one that cannot say is evaluated in SQL
+(``SqlMatches``), with a warning and a metric, never left out. A test compares the two
+paths on generated searches over every declared filter. Each process builds it once and
+rebuilds it when ``SearchIndexVersion`` moves (checked on each search, at most every
+``SEARCH_INDEX_REFRESH_SECONDS``). Rows shown are always
 read from the database through ``published()``, so a record withdrawn a moment ago
 never shows.
 """
 
 import datetime as dt
-import logging
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -31,7 +30,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from . import metrics
+from .conditions import (
+    CLASSIFICATION_CODES,
+    EMPTY,
+    NO_DATE,
+    Criteria,
+)
 from .models import (
     Agreement,
     Classification,
@@ -41,164 +45,7 @@ from .models import (
     Sort,
     Status,
     status_rule,
-    year_span,
 )
-from .search import search_agreements
-
-NO_DATE = np.int32(0)
-CLASSIFICATION_CODES = {value: code for code, value in enumerate(Classification.values)}
-logger = logging.getLogger(__name__)
-
-
-class Condition:
-    """What one filter keeps, as the engine evaluates it: a boolean mask over the
-    published agreements of an index."""
-
-    def mask(self, index: "PublishedIndex") -> np.ndarray:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class InFacet(Condition):
-    """Agreements with any of these values in any of these dimensions."""
-
-    dimensions: tuple
-    values: tuple
-
-    def mask(self, index):
-        chosen = np.zeros(len(index), dtype=bool)
-        for dimension in self.dimensions:
-            for value in self.values:
-                chosen[index.by_value.get((dimension, value), _EMPTY)] = True
-        return chosen
-
-
-@dataclass(frozen=True)
-class ClassificationIn(Condition):
-    values: tuple
-
-    def mask(self, index):
-        codes = [CLASSIFICATION_CODES[value] for value in self.values]
-        return np.isin(index.classification, codes)
-
-
-@dataclass(frozen=True)
-class StatusIn(Condition):
-    """Agreements in any of these statuses today (``status_rule``)."""
-
-    statuses: tuple
-
-    def mask(self, index):
-        return index.status_mask(self.statuses)
-
-
-@dataclass(frozen=True)
-class RunningIn(Condition):
-    """Agreements running at some point from ``first_year`` until ``last_year``
-    (either may be open), as ``AgreementQuerySet.active_between``."""
-
-    first_year: int | None = None
-    last_year: int | None = None
-
-    def mask(self, index):
-        keep = np.ones(len(index), dtype=bool)
-        if self.last_year is not None:
-            bound = year_span(self.last_year)[1].toordinal()
-            keep &= (index.start == NO_DATE) | (index.start <= bound)
-        if self.first_year is not None:
-            bound = year_span(self.first_year)[0].toordinal()
-            keep &= (index.end == NO_DATE) | (index.end >= bound)
-        return keep
-
-
-@dataclass(frozen=True)
-class StartedIn(Condition):
-    """Agreements that started in this year, as ``AgreementQuerySet.started_in``."""
-
-    year: int
-
-    def mask(self, index):
-        first, last = (day.toordinal() for day in year_span(self.year))
-        return (index.start >= first) & (index.start <= last)
-
-
-class TextMatches(Condition):
-    """Agreements whose documents match the text (registry.search), best first."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self._ranked = (None, _EMPTY)  # (index, positions): one query a search
-
-    def ranked(self, index) -> np.ndarray:
-        """Positions of the matching agreements, best match first."""
-        if self._ranked[0] is not index:
-            self._ranked = (index, index.positions(_text_matches(self.text)))
-        return self._ranked[1]
-
-    def mask(self, index):
-        keep = np.zeros(len(index), dtype=bool)
-        keep[self.ranked(index)] = True
-        return keep
-
-
-class SqlMatches(Condition):
-    """A filter that declares no meaning for the engine, evaluated by its own SQL over
-    the published agreements: slower, never wrong. Each use is logged and counted
-    (metric ``search.sql_fallback``) so that the filter gets its engine meaning."""
-
-    def __init__(self, name: str, queryset):
-        self.name, self.queryset = name, queryset
-
-    def mask(self, index):
-        logger.warning(
-            "Search filter %r has no meaning in the search engine; evaluated in SQL.",
-            self.name,
-        )
-        metrics.increment("search.sql_fallback")
-        ids = np.array(list(self.queryset.values_list("pk", flat=True)), np.int64)
-        keep = np.zeros(len(index), dtype=bool)
-        keep[index.positions(np.sort(ids))] = True
-        return keep
-
-
-@dataclass
-class Criteria:
-    """A search, as the FilterSet read it: each chosen filter's condition (by
-    parameter name: values of one parameter OR together, conditions AND together), and
-    how to order the result."""
-
-    conditions: dict[str, Condition] = field(default_factory=dict)
-    sort: str = Sort.NEWEST
-    # name -> (index, mask): a facet counted without its own filter reuses the others'
-    _masks: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def mask_of(self, name: str, index: "PublishedIndex") -> np.ndarray:
-        """One condition's mask over this index, computed once."""
-        kept = self._masks.get(name)
-        if kept is None or kept[0] is not index:
-            kept = (index, self.conditions[name].mask(index))
-            self._masks[name] = kept
-        return kept[1]
-
-    @property
-    def text(self) -> str:
-        return self.text_condition.text if self.text_condition else ""
-
-    @property
-    def text_condition(self) -> TextMatches | None:
-        return next(
-            (c for c in self.conditions.values() if isinstance(c, TextMatches)), None
-        )
-
-    @property
-    def sql_fallbacks(self) -> list[str]:
-        """The parameters the engine evaluates in SQL, having no meaning of their own
-        for it."""
-        return [
-            name
-            for name, condition in self.conditions.items()
-            if isinstance(condition, SqlMatches)
-        ]
 
 
 @dataclass
@@ -264,7 +111,7 @@ class PublishedIndex:
         (new since)."""
         ids = np.asarray(ids, dtype=np.int64)
         if not len(self.ids):
-            return _EMPTY
+            return EMPTY
         positions = np.searchsorted(self.ids, ids)
         clipped = np.minimum(positions, len(self.ids) - 1)
         return clipped[self.ids[clipped] == ids]
@@ -365,7 +212,7 @@ class PublishedIndex:
         ``second``) pair, e.g. each U.S. × Japanese institution: three arrays (first
         values, second values, counts), ordered by first value, then second."""
         if first not in self.pairs or second not in self.pairs:
-            return _EMPTY, _EMPTY, _EMPTY
+            return EMPTY, EMPTY, EMPTY
         positions, codes, firsts, seconds = self._pair_rows(first, second)
         width = len(seconds)
         counts = np.bincount(codes[keep[positions]], minlength=len(firsts) * width)
@@ -433,9 +280,6 @@ class PublishedIndex:
         return SearchResult(count=int(keep.sum()), ids=ids, facet_counts=counts)
 
 
-_EMPTY = np.array([], dtype=np.int64)
-
-
 def _ordinal(value):
     return value.toordinal() if value else 0
 
@@ -464,14 +308,6 @@ def _postings():
                 value,
                 np.sort(np.array(members.split(","), dtype=np.int64)),
             )
-
-
-def _text_matches(text: str) -> np.ndarray:
-    """Ids of published agreements matching the text, best first."""
-    matches = search_agreements(Agreement.objects.published(), text).order_by(
-        *Sort.ORDERINGS[Sort.RELEVANCE]
-    )
-    return np.array(list(matches.values_list("pk", flat=True)), dtype=np.int64)
 
 
 _lock = threading.Lock()

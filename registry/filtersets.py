@@ -6,8 +6,8 @@ institutions and organizations are named by slug, states by USPS code, prefectur
 romanized name.
 
 Each filter of a search says what it means twice, side by side: in SQL (``filter``)
-and to the in-memory engine (``engine_condition``, a ``registry.engine.Condition``, or
-None for a filter that keeps every row). A filter without ``engine_condition`` still
+and to the in-memory engine (``engine_condition``: a ``registry.conditions.Condition``,
+or None for a filter that keeps every row). A filter without ``engine_condition`` still
 works on every path: the engine evaluates it in SQL and says so in the log.
 """
 
@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from .engine import (
+from .conditions import (
     ClassificationIn,
     Criteria,
     InFacet,
@@ -26,8 +26,8 @@ from .engine import (
     StartedIn,
     StatusIn,
     TextMatches,
-    published_index,
 )
+from .engine import published_index
 from .models import (
     ActivityType,
     Agreement,

@@ -35,7 +35,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import charts
 from .api.stats import Stats, agreement_stats
-from .engine import Criteria, published_index
+from .conditions import Criteria
+from .engine import published_index
 from .filtersets import AgreementFilterSet
 from .models import (
     Agreement,

@@ -7,12 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import charts, insights
-from .engine import (
-    Criteria,
-    InFacet,
-    PublishedRows,
-    published_index,
-)
+from .conditions import Criteria, InFacet
+from .engine import PublishedRows, published_index
 from .exports import FORMATS, export_response
 from .facets import describe_facets
 from .filtersets import (

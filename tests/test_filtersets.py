@@ -574,7 +574,7 @@ def test_a_filter_without_an_engine_meaning_is_evaluated_in_sql_and_said(
     )
     expected = list(filterset.ordered(filterset.qs).values_list("pk", flat=True))
     before = metrics.value("search.sql_fallback")
-    with caplog.at_level(logging.WARNING, logger="registry.engine"):
+    with caplog.at_level(logging.WARNING, logger="registry.conditions"):
         result = engine_result(filterset)
     assert 0 < len(expected) < Agreement.objects.published().count()
     assert result.ids.tolist() == expected
