@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 
 from .models import (
     ActivityType,
@@ -51,9 +50,35 @@ UPDATE_BATCH = 250
 CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u30fc"
 TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+", re.UNICODE)
 CJK_RUN = re.compile(rf"^[{CJK}]+$")
-# On PostgreSQL a generated, GIN-indexed column holds each agreement's vector
-# (migration 0004): the title weighted A, the rest unweighted.
-TSVECTOR_SQL = "registry_agreement.search_vector"
+
+
+class VectorExpression(models.Expression):
+    """SQL over the generated, GIN-indexed ``search_vector`` column PostgreSQL keeps for
+    each agreement (migration 0004: the title weighted A, the rest unweighted), which
+    Django does not model. The column is named with the alias the query gives the
+    agreement table, so the expression holds inside a subquery too (``agreement__in=``
+    a search), where Django renames the table."""
+
+    template = ""
+
+    def __init__(self, tsquery: str):
+        super().__init__()
+        self.tsquery = tsquery
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        vector = f"{table}.{connection.ops.quote_name('search_vector')}"
+        return self.template.format(vector=vector), [self.tsquery]
+
+
+class VectorMatches(VectorExpression):
+    output_field = models.BooleanField()
+    template = "{vector} @@ to_tsquery('simple', %s)"
+
+
+class VectorRank(VectorExpression):
+    output_field = models.FloatField()
+    template = "ts_rank({vector}, to_tsquery('simple', %s))"
 
 
 def fold(text: str) -> str:
@@ -124,18 +149,8 @@ def search_agreements(queryset, text: str):
         return queryset.annotate(relevance=models.Value(0.0, models.FloatField()))
     if connection.vendor == "postgresql":
         tsquery = _tsquery(terms)
-        return queryset.filter(
-            RawSQL(
-                f"{TSVECTOR_SQL} @@ to_tsquery('simple', %s)",
-                [tsquery],
-                output_field=models.BooleanField(),
-            )
-        ).annotate(
-            relevance=RawSQL(
-                f"ts_rank({TSVECTOR_SQL}, to_tsquery('simple', %s))",
-                [tsquery],
-                output_field=models.FloatField(),
-            )
+        return queryset.filter(VectorMatches(tsquery)).annotate(
+            relevance=VectorRank(tsquery)
         )
     condition = Q()
     title_hits = Q()

@@ -628,6 +628,21 @@ def test_engine_and_sql_stats_agree_on_published_records(
         assert public == staff, group_by
 
 
+def test_staff_stats_of_a_text_search_count_in_sql_on_every_database(
+    client, editor, registry_sample
+):
+    """A text search is a subquery of the SQL counts: on PostgreSQL its vector column
+    must be named with the subquery's alias (this was a 500)."""
+    Agreement.objects.exclude(publication_state=PublicationState.PUBLISHED).delete()
+    staff_client = Client()
+    staff_client.force_login(editor)
+    for group_by in ("discipline", "us_institution,jp_institution"):
+        query = f"group_by={group_by}&q=university"
+        public = get(client, f"{API}/agreements/stats/?{query}")
+        staff = get(staff_client, f"{API}/agreements/stats/?{query}")
+        assert staff == public and public["total"] > 0, group_by
+
+
 # -- the resolver ----------------------------------------------------------------------
 
 

@@ -75,7 +75,9 @@ class Sort:
     ]
     # Unknown dates last; ties by public ID.
     ORDERINGS = {
-        RELEVANCE: [F("relevance").desc(), "-pk"],
+        # By name, not F(): Django then casts a constant relevance (a search of no
+        # words), which PostgreSQL refuses to order by as it stands.
+        RELEVANCE: ["-relevance", "-pk"],
         NEWEST: [F("published_at").desc(nulls_last=True), "-pk"],
         START: [F("start_date").desc(nulls_last=True), "-pk"],
         TITLE: [Lower("title"), "pk"],
