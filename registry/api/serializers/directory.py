@@ -1,0 +1,95 @@
+"""What the API shows of institutions and partner organizations."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ...models import (
+    Institution,
+    Organization,
+)
+from .common import (
+    PublicPageUrlMixin,
+)
+
+
+class RegionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_ja = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class AliasSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    language = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class IdentifierSerializer(serializers.Serializer):
+    scheme = serializers.CharField()
+    value = serializers.CharField()
+
+
+class InstitutionSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    type = serializers.CharField(source="institution_type")
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    region = RegionSerializer(allow_null=True)
+    aliases = AliasSerializer(many=True)
+    identifiers = IdentifierSerializer(many=True)
+    # Read by Institution.objects.with_agreement_counts().
+    agreement_count = serializers.IntegerField(
+        read_only=True, help_text=_("Published agreements it takes part in.")
+    )
+
+    class Meta:
+        model = Institution
+        fields = [
+            "slug",
+            "url",
+            "name",
+            "name_ja",
+            "country",
+            "type",
+            "parent",
+            "city",
+            "region",
+            "website",
+            "research_classification",
+            "enrollment_band",
+            "aliases",
+            "identifiers",
+            "agreement_count",
+            "updated_at",
+        ]
+
+
+class OrganizationSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    aliases = AliasSerializer(many=True)
+    # Read by Organization.objects.with_agreement_counts().
+    agreement_count = serializers.IntegerField(
+        read_only=True, help_text=_("Published agreements it is a partner in.")
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "url",
+            "name",
+            "name_ja",
+            "sector",
+            "country",
+            "parent",
+            "ror_id",
+            "website",
+            "aliases",
+            "agreement_count",
+            "updated_at",
+        ]
