@@ -22,7 +22,6 @@ from import_export.resources import Resource
 from import_export.tmp_storages import TempFolderStorage
 from openpyxl import Workbook
 
-from registry.imports import files
 from registry.imports.files import (
     FileRejected,
     decode_text,
@@ -30,6 +29,8 @@ from registry.imports.files import (
     header_key,
     match_headers,
     read_table,
+    tables,
+    workbooks,
 )
 from registry.imports.formats import (
     IMPORT_FORMATS,
@@ -492,7 +493,7 @@ def test_row_counting_stops_at_the_limit_without_reading_on():
             yield number, [f"cell {number}"]
 
     with pytest.raises(FileRejected, match="more than 3 rows"):
-        files._tabulate(records(), max_rows=3)
+        tables.tabulate(records(), max_rows=3)
     assert read == [1, 2, 3, 4, 5]  # the header, three rows, and the one too many
 
 
@@ -797,7 +798,7 @@ def openpyxl_must_not_open(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("openpyxl was given a hostile file")
 
-    monkeypatch.setattr(files, "load_workbook", refuse)
+    monkeypatch.setattr(workbooks, "load_workbook", refuse)
 
 
 def test_a_zip_bomb_is_refused_before_openpyxl_sees_it(openpyxl_must_not_open):
@@ -828,7 +829,7 @@ def test_a_workbook_unpacking_to_more_than_twenty_times_the_limit(
         {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": block * 1666}
     )
     part = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
-    assert part.file_size / part.compress_size < files.XLSX_MAX_COMPRESSION_RATIO
+    assert part.file_size / part.compress_size < workbooks.XLSX_MAX_COMPRESSION_RATIO
     error = rejected(data, "big.xlsx", max_bytes=200_000)
     assert str(error) == (
         "This workbook unpacks to 4.8\xa0MB, more than the 3.8\xa0MB allowed, so it "
@@ -855,7 +856,7 @@ def test_entity_expansion_in_a_sheet_is_refused_as_damage():
 
 
 def test_a_workbook_of_too_many_parts(openpyxl_must_not_open):
-    parts = {f"xl/part{number}.xml": b"" for number in range(files.XLSX_MAX_PARTS)}
+    parts = {f"xl/part{number}.xml": b"" for number in range(workbooks.XLSX_MAX_PARTS)}
     data = zip_of({"[Content_Types].xml": b"<Types/>", **parts}, zipfile.ZIP_STORED)
     error = rejected(data, "parts.xlsx")
     assert str(error).startswith(

@@ -14,18 +14,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from registry.imports.institution_lists import (
-    ListRejected,
-    address_prefecture,
+from registry.imports.cells import website_host, website_url
+from registry.imports.lists import ListRejected, import_institution_list
+from registry.imports.lists.carnegie import (
     carnegie_classification,
-    import_institution_list,
-    mext_english_name,
     parse_carnegie,
     read_carnegie_labels,
-    split_ipeds_aliases,
-    website_host,
-    website_url,
 )
+from registry.imports.lists.ipeds import split_ipeds_aliases
+from registry.imports.lists.mext import address_prefecture, mext_english_name
 from registry.models import (
     ImportBatch,
     ImportChannel,
@@ -711,12 +708,12 @@ def test_a_carnegie_zip_bomb_is_refused_before_openpyxl_opens_it(monkeypatch):
     import io
     import zipfile
 
-    import openpyxl
+    from registry.imports.files import workbooks
 
     def refuse(*args, **kwargs):
         raise AssertionError("openpyxl was given a hostile file")
 
-    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    monkeypatch.setattr(workbooks, "load_workbook", refuse)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")

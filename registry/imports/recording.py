@@ -1,19 +1,19 @@
-"""Committing a planned file: one ImportBatch, then the sheet's own writes, in one
-transaction. Every sheet's importer ends here, so each import is recorded alike."""
+"""Committing a planned file: one ImportBatch, then the importer's own writes, in one
+transaction. Every importer ends here (the sheets and the official institution
+lists), so each import is recorded alike."""
 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from ..models import ImportBatch
 
 
 @dataclass
 class ImportOutcome:
-    plan: object  # the sheet's plan: rows, counts, errors
+    plan: object  # the importer's plan: rows, counts, errors
     batch: ImportBatch | None  # None for a dry run or a plan with errors
 
 
@@ -29,7 +29,11 @@ def commit_plan(
     apply: Callable,
 ) -> ImportOutcome:
     """Record and apply ``plan`` (``apply(plan, user=, batch=)``) unless it is a dry
-    run or has errors; a failure while writing leaves neither record nor change."""
+    run or has errors; a failure while writing leaves neither record nor change.
+
+    The plan says what the batch records of it: ``plan.has_errors``, and
+    ``plan.batch_fields()``, the ImportBatch fields that depend on the plan (the sheet
+    read, rows, counts, summary and, for a list, its format and rows skipped)."""
     if dry_run or plan.has_errors:
         return ImportOutcome(plan=plan, batch=None)
     with transaction.atomic():
@@ -37,27 +41,10 @@ def commit_plan(
             kind=kind,
             channel=channel,
             file_name=file_name[:255],
-            sheet=plan.table.sheet,
             checksum=hashlib.sha256(data).hexdigest(),
             file_size=len(data),
             imported_by=user,
-            rows=len(plan.rows),
-            created=plan.count("new"),
-            updated=plan.count("update"),
-            unchanged=plan.count("unchanged"),
-            summary=_summary(plan),
+            **plan.batch_fields(),
         )
         apply(plan, user=user, batch=batch)
     return ImportOutcome(plan=plan, batch=batch)
-
-
-def _summary(plan) -> str:
-    lines = []
-    if plan.unknown_columns:
-        lines.append(
-            _("Columns ignored: %(columns)s.")
-            % {"columns": ", ".join(plan.unknown_columns)}
-        )
-    if plan.table.encoding:
-        lines.append(_("Read as %(encoding)s.") % {"encoding": plan.table.encoding})
-    return "\n".join(lines)

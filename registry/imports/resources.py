@@ -33,6 +33,12 @@ ACTION_TYPES = {
 }
 
 
+def sheet_options(model, name):
+    """A sheet resource's Meta: its model and name, and no fields of its own (the
+    sheet's planner reads and writes the columns)."""
+    return type("Meta", (), {"model": model, "fields": (), "name": name})
+
+
 def table_of(dataset: tablib.Dataset) -> Table:
     """The rows of a dataset with their numbers in the file: as our formats read them
     (the sheet the curator named, the rows the spreadsheet shows), else numbered from
@@ -149,10 +155,7 @@ class AgreementSheetResource(PlannedSheetResource):
     id_column = "public_id"
     title_column = "title"
 
-    class Meta:
-        model = Agreement
-        fields = ()
-        name = gettext_lazy("Agreement sheet")
+    Meta = sheet_options(Agreement, gettext_lazy("Agreement sheet"))
 
     def get_export_headers(self, selected_fields=None):
         return list(EXPORT_COLUMNS)
@@ -214,16 +217,10 @@ class DirectorySheetResource(PlannedSheetResource):
 class InstitutionSheetResource(DirectorySheetResource):
     kind = ImportKind.INSTITUTIONS
 
-    class Meta:
-        model = Institution
-        fields = ()
-        name = gettext_lazy("Institution sheet")
+    Meta = sheet_options(Institution, gettext_lazy("Institution sheet"))
 
 
 class OrganizationSheetResource(DirectorySheetResource):
     kind = ImportKind.ORGANIZATIONS
 
-    class Meta:
-        model = Organization
-        fields = ()
-        name = gettext_lazy("Organization sheet")
+    Meta = sheet_options(Organization, gettext_lazy("Organization sheet"))

@@ -1,5 +1,7 @@
-"""The one way an institution or a partner organization is written: the admin and the
-API call it (imports write through it too, or in bulk with the same history).
+"""The one way an institution or a partner organization is written by hand: the admin
+and the API call it. Imports of whole sheets and official lists write thousands of
+records in bulk instead (registry.imports), adding names and identifiers but never
+removing any, with the same history entries and one reindex at the end.
 
 Each write, in one transaction: saves the record, its history naming who and why;
 makes its aliases (and an institution's identifiers, an organization's counterparts)

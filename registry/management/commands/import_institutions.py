@@ -1,6 +1,6 @@
 """Import an official institution list (MEXT, IPEDS, Carnegie, ROR) as published.
 
-The work is in ``registry.imports.institution_lists``; this command reads the file,
+The work is in ``registry.imports.lists``; this command reads the file,
 reports progress and the summary, and fails (exit status 1) when the file is not the
 list it was given as or a row stops the import.
 """
@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from registry.imports.institution_lists import (
+from registry.imports.lists import (
     FORMATS,
     ListRejected,
     import_institution_list,

@@ -1,0 +1,332 @@
+"""Planning an agreement sheet: every row read and resolved, matched to the agreement
+it updates (by public ID, else by source and source ID), checked against the other
+rows and the registry's rules, and classed new, update, unchanged or error. Nothing
+is written."""
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from ...models import (
+    Agreement,
+    AgreementParticipant,
+    Institution,
+    Organization,
+    PublicationState,
+    SourceRecord,
+    format_public_id,
+    parse_public_id,
+)
+from ...rules import (
+    ProposedParticipant,
+    check_agreement_composition,
+    derive_classification,
+)
+from ...search import fold
+from ..cells import cell, quoted
+from ..files import Table
+from ..sheets import SheetPlan, column_values, start_plan
+from .columns import COLUMNS
+from .comparing import after_row, changed_columns
+from .reading import InstitutionNames, RowReader, Vocabularies
+from .rows import RowPlan
+
+BULK_BATCH = 500
+PROGRESS_EVERY = 250
+
+
+def plan_agreement_sheet(
+    table: Table, *, progress: Callable | None = None
+) -> SheetPlan:
+    """Read, resolve and match every row of ``table``; write nothing.
+
+    ``progress(done, total)`` is called as rows are read.
+    """
+    plan, headers = start_plan(table, COLUMNS)
+    present = set(headers.columns.values())
+    if "title" not in present and "public_id" not in present:
+        plan.file_errors.append(
+            _(
+                "No “Title” column was found (the headers are %(headers)s). Start from "
+                "the template, or name the columns as it does."
+            )
+            % {"headers": quoted(table.headers) or "—"}
+        )
+    if not table.rows:
+        plan.file_errors.append(_("The file has a header row but no agreements."))
+    if plan.file_errors:
+        return plan
+
+    reader = RowReader(vocabularies=Vocabularies.load(), names=InstitutionNames())
+    for row in table.rows:
+        row_plan = RowPlan(number=row.number, values=column_values(row, headers))
+        row_plan.proposed = reader.read(row_plan)
+        plan.rows.append(row_plan)
+        if progress and len(plan.rows) % PROGRESS_EVERY == 0:
+            progress(len(plan.rows), len(table.rows))
+    if progress:
+        progress(len(plan.rows), len(table.rows))
+
+    _match_existing(plan, present)
+    _find_repeats(plan)
+    _check_rules(plan, present)
+    for row in plan.rows:
+        if row.errors:
+            row.action = "error"
+        elif row.agreement is None:
+            row.action = "new"
+        else:
+            row.changes = changed_columns(row.agreement, row.proposed, present)
+            row.action = "update" if row.changes else "unchanged"
+    return plan
+
+
+def _match_existing(plan: SheetPlan, present: set[str]) -> None:
+    """Each row's agreement: by public ID, else by source and source ID; a row like an
+    existing agreement (same title and institutions) but matched by neither is
+    reported, not duplicated."""
+    wanted_ids = {}
+    for row in plan.rows:
+        text = cell(row.values, "public_id")
+        if text:
+            pk = parse_public_id(text)
+            if pk is None:
+                row.error(
+                    "public_id",
+                    _(
+                        "“%(text)s” is not a public ID such as USJP-000042; leave it "
+                        "blank for a new agreement."
+                    )
+                    % {"text": text},
+                )
+            else:
+                wanted_ids[row.number] = pk
+    source_keys = {
+        (source_pk, identifier)
+        for row in plan.rows
+        for source_pk, identifier, _url, _retrieved in row.proposed.sources
+        if identifier
+    }
+    by_source = {}
+    if source_keys:
+        identifiers = {identifier for _pk, identifier in source_keys}
+        for record in SourceRecord.objects.filter(
+            source_identifier__in=identifiers
+        ).only("agreement_id", "data_source_id", "source_identifier"):
+            key = (record.data_source_id, record.source_identifier)
+            if key in source_keys:
+                by_source[key] = record.agreement_id
+    row_agreement_ids = {}
+    for row in plan.rows:
+        if row.number in wanted_ids:
+            row_agreement_ids[row.number] = wanted_ids[row.number]
+            continue
+        for source_pk, identifier, _url, _retrieved in row.proposed.sources:
+            if (source_pk, identifier) in by_source:
+                row_agreement_ids[row.number] = by_source[(source_pk, identifier)]
+                break
+    for row in plan.rows:
+        mine = row_agreement_ids.get(row.number)
+        for source_pk, identifier, _url, _retrieved in row.proposed.sources:
+            owner = by_source.get((source_pk, identifier))
+            if owner is not None and mine is not None and owner != mine:
+                row.error(
+                    "source_id",
+                    _("%(identifier)s of this source already belongs to %(public_id)s.")
+                    % {"identifier": identifier, "public_id": format_public_id(owner)},
+                )
+    agreements = _load_agreements(set(row_agreement_ids.values()))
+    for row in plan.rows:
+        pk = row_agreement_ids.get(row.number)
+        if pk is None:
+            continue
+        row.agreement = agreements.get(pk)
+        if row.agreement is None:
+            row.error(
+                "public_id",
+                _(
+                    "There is no agreement %(public_id)s: leave the public ID blank to "
+                    "add a new one."
+                )
+                % {"public_id": format_public_id(pk)},
+            )
+        elif row.agreement.is_synthetic:
+            row.error(
+                "public_id",
+                _(
+                    "%(public_id)s is synthetic demo data; imports change real records "
+                    "only."
+                )
+                % {"public_id": row.agreement.public_id},
+            )
+    _report_likely_duplicates(plan, present)
+
+
+def _load_agreements(pks: set[int]) -> dict[int, Agreement]:
+    found = {}
+    pks = sorted(pks)
+    for start in range(0, len(pks), BULK_BATCH):
+        chunk = pks[start : start + BULK_BATCH]
+        for agreement in Agreement.objects.filter(pk__in=chunk).prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=AgreementParticipant.objects.select_related(
+                    "institution"
+                ).only("agreement_id", "unit", "role", "institution__country"),
+            ),
+            "partners",
+            "sources",
+            "disciplines",
+            "activity_types",
+        ):
+            found[agreement.pk] = agreement
+    return found
+
+
+def _participant_key(participants) -> frozenset:
+    return frozenset(pk for pk, _unit in participants)
+
+
+def _report_likely_duplicates(plan: SheetPlan, present: set[str]) -> None:
+    """A new row with the title and institutions of an existing agreement: the same
+    agreement when nothing else differs (re-importing a file without IDs changes
+    nothing), else an error asking which it is."""
+    new_rows = [
+        row for row in plan.rows if row.agreement is None and row.proposed.title
+    ]
+    title_list = sorted({row.proposed.title for row in new_rows})
+    existing = defaultdict(list)
+    for start in range(0, len(title_list), BULK_BATCH):
+        for agreement_id, title, institution_id in AgreementParticipant.objects.filter(
+            agreement__title__in=title_list[start : start + BULK_BATCH]
+        ).values_list("agreement_id", "agreement__title", "institution_id"):
+            existing[agreement_id].append((title, institution_id))
+    by_key = defaultdict(list)
+    for agreement_id, pairs in existing.items():
+        key = (fold(pairs[0][0]), frozenset(pk for _title, pk in pairs))
+        by_key[key].append(agreement_id)
+    matches = {}
+    for row in new_rows:
+        key = (fold(row.proposed.title), _participant_key(row.proposed.participants))
+        if key in by_key:
+            matches[row.number] = by_key[key]
+    agreements = _load_agreements({pk for pks in matches.values() for pk in pks})
+    for row in new_rows:
+        if row.number not in matches:
+            continue
+        found = [agreements[pk] for pk in matches[row.number]]
+        if len(found) == 1 and not row.errors:
+            same = found[0]
+            row.proposed.classification = row.proposed.classification or (
+                derive_classification(has_partners=bool(row.proposed.partners))
+            )
+            if not same.is_synthetic and not changed_columns(
+                same, row.proposed, present
+            ):
+                row.agreement = same
+                continue
+        row.error(
+            "title",
+            _(
+                "%(ids)s already has this title and these institutions. To update "
+                "it, put its public ID in the Public ID column; if this is a "
+                "different agreement, give it a source ID or a distinct title."
+            )
+            % {"ids": ", ".join(agreement.public_id for agreement in found)},
+        )
+
+
+def _find_repeats(plan: SheetPlan) -> None:
+    """Two rows of one file describing one agreement: the later one is an error."""
+    first_row = {}
+    for row in plan.rows:
+        keys = []
+        if row.agreement is not None:
+            keys.append(("agreement", row.agreement.pk))
+        keys.extend(
+            ("source", source_pk, identifier)
+            for source_pk, identifier, _url, _retrieved in row.proposed.sources
+            if identifier
+        )
+        if row.agreement is None and row.proposed.title:
+            keys.append(
+                (
+                    "title",
+                    fold(row.proposed.title),
+                    _participant_key(row.proposed.participants),
+                )
+            )
+        for key in keys:
+            if key in first_row:
+                reason = {
+                    "agreement": _("the same public ID"),
+                    "source": _("the same source and source ID"),
+                    "title": _("the same title and institutions"),
+                }[key[0]]
+                row.error(
+                    "public_id" if key[0] == "agreement" else "title",
+                    _(
+                        "Row %(row)s already describes this agreement (%(reason)s): "
+                        "keep one of the two rows."
+                    )
+                    % {"row": first_row[key], "reason": reason},
+                )
+                break
+            first_row[key] = row.number
+
+
+def _check_rules(plan: SheetPlan, present: set[str]) -> None:
+    """The admin's rules, on each agreement as the row would leave it."""
+    institution_ids = {
+        pk for row in plan.rows for pk, _unit in after_row(row, present).participants
+    }
+    organization_ids = {
+        pk for row in plan.rows for pk, _role in after_row(row, present).partners
+    }
+    institutions = Institution.objects.only("pk", "name", "country").in_bulk(
+        institution_ids
+    )
+    organizations = Organization.objects.only("pk", "name", "sector").in_bulk(
+        organization_ids
+    )
+    for row in plan.rows:
+        if row.errors:
+            continue
+        proposed = after_row(row, present)
+        if not proposed.title:
+            row.error("title", _("Every agreement needs a title."))
+            continue
+        state = (
+            row.agreement.publication_state if row.agreement else PublicationState.DRAFT
+        )
+        candidate = Agreement(
+            title=proposed.title,
+            classification=proposed.classification,
+            publication_state=state,
+        )
+        try:
+            check_agreement_composition(
+                agreement=candidate,
+                participants=[
+                    ProposedParticipant(institutions[pk], unit)
+                    for pk, unit in proposed.participants
+                ],
+                partners=[organizations[pk] for pk, _role in proposed.partners],
+            )
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                column = {
+                    "participants": "us_institutions",
+                    "partners": "partners",
+                    "classification": "classification",
+                }.get(name, "title")
+                for message in messages:
+                    row.error(column, message)
+            continue
+        # The derived classification is what the row will store.
+        row.proposed.classification = (
+            row.proposed.classification or candidate.classification
+        )

@@ -1,0 +1,74 @@
+"""What planning the agreement sheet holds for each row: the agreement it proposes,
+the agreement it is, its action and its errors by column, and the institution names
+it could not resolve."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ...dates import DatePrecision
+from ...models import Agreement
+from .columns import COLUMNS
+
+
+@dataclass
+class UnresolvedName:
+    """An institution name the registry does not know for sure, with the candidates a
+    curator can save it as an alias of."""
+
+    column: str
+    name: str
+    country: str
+    candidates: list  # resolver Candidates, best first
+
+
+@dataclass
+class ProposedAgreement:
+    title: str = ""
+    title_ja: str = ""
+    summary: str = ""
+    classification: str = ""
+    program_id: int | None = None
+    start_date: dt.date | None = None
+    start_precision: str = DatePrecision.DAY
+    end_date: dt.date | None = None
+    end_precision: str = DatePrecision.DAY
+    funding_amount: Decimal | None = None
+    funding_currency: str = ""
+    disciplines: frozenset = frozenset()
+    activities: frozenset = frozenset()
+    participants: tuple = ()  # (institution pk, unit)
+    partners: tuple = ()  # (organization pk, role)
+    sources: tuple = ()  # (data source pk, identifier, url, retrieved_on)
+
+
+@dataclass
+class RowPlan:
+    number: int
+    values: dict  # column -> cell text, as read
+    action: str = ""  # new, update, unchanged, error
+    proposed: ProposedAgreement | None = None
+    agreement: Agreement | None = None
+    changes: list[str] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    unresolved: list[UnresolvedName] = field(default_factory=list)
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.setdefault(column, []).append(message)
+
+    @property
+    def public_id(self) -> str:
+        return self.agreement.public_id if self.agreement and self.agreement.pk else ""
+
+    @property
+    def error_items(self) -> list[tuple[str, list[str]]]:
+        """(column label, messages), in sheet order."""
+        return [
+            (str(column.label), self.errors[column.name])
+            for column in COLUMNS
+            if column.name in self.errors
+        ]
+
+    @property
+    def title(self) -> str:
+        return self.values.get("title", "")
