@@ -47,44 +47,38 @@ from ..search import (
     refresh_agreement_index,
     write_facet_rows,
 )
-from .rows import RowChanges, attribute, sync_rows, unique
+from .rows import Row, RowChanges, attribute, sync_rows, unique
 from .workflow import stamp_publication
 
 BULK_BATCH = 500
 
 
 @dataclass(frozen=True)
-class Participant:
+class Participant(Row):
+    KEY = ("institution", "unit")
+
     institution: Institution
     unit: str = ""
     # None: keep the role the participant has (a sheet does not say), partner if new
     role: str | None = None
 
-    @property
-    def key(self):
-        return (self.institution.pk, self.unit)
-
 
 @dataclass(frozen=True)
-class Partner:
+class Partner(Row):
+    KEY = ("organization", "role")
+
     organization: Organization
     role: str = PartnerRole.PARTNER
 
-    @property
-    def key(self):
-        return (self.organization.pk, self.role)
-
 
 @dataclass(frozen=True)
-class Source:
+class Source(Row):
+    KEY = ("data_source", "source_identifier", "url", "retrieved_on")
+
     data_source: DataSource
-    identifier: str = ""
+    source_identifier: str = ""
     url: str = ""
     retrieved_on: dt.date | None = None
-
-    @property
-    def key(self):
-        return (self.data_source.pk, self.identifier, self.url, self.retrieved_on)
 
 
 def agreement_save(
@@ -122,9 +116,8 @@ def agreement_save(
             ],
             partners=[p.organization for p in partners],
         )
-        # A participant named twice broke a rule above; a partner named twice with
-        # the same role is one partner.
-        partners = unique(partners)
+        # A participant named twice broke a rule above; a partner or a source named
+        # twice is one.
         if agreement.pk is None and agreement.created_by_id is None:
             agreement.created_by = user
         agreement.updated_by = user
@@ -136,55 +129,23 @@ def agreement_save(
         if activities is not None:
             agreement.activity_types.set(activities)
         saved = RowChanges(record=agreement)
-        sync_rows(
-            saved,
-            current[AgreementParticipant],
-            participants,
-            key=lambda row: (row.institution_id, row.unit),
-            build=lambda p: AgreementParticipant(
-                agreement=agreement,
-                institution=p.institution,
-                unit=p.unit,
-                role=p.role or ParticipantRole.PARTNER,
-            ),
-            update=_participant_role,
-            user=user,
-            reason=reason,
-        )
-        sync_rows(
-            saved,
-            current[AgreementPartner],
-            partners,
-            key=lambda row: (row.organization_id, row.role),
-            build=lambda p: AgreementPartner(
-                agreement=agreement, organization=p.organization, role=p.role
-            ),
-            user=user,
-            reason=reason,
-        )
-        if sources is not None:
-            sync_rows(
-                saved,
-                current[SourceRecord],
-                unique(sources),
-                key=lambda row: (
-                    row.data_source_id,
-                    row.source_identifier,
-                    row.url,
-                    row.retrieved_on,
-                ),
-                build=lambda s: _checked(
-                    SourceRecord(
-                        agreement=agreement,
-                        data_source=s.data_source,
-                        source_identifier=s.identifier,
-                        url=s.url,
-                        retrieved_on=s.retrieved_on,
-                    )
-                ),
-                user=user,
-                reason=reason,
-            )
+        for model, kind, rows in (
+            (AgreementParticipant, Participant, participants),
+            (AgreementPartner, Partner, unique(partners)),
+            (SourceRecord, Source, None if sources is None else unique(sources)),
+        ):
+            if rows is not None:
+                sync_rows(
+                    saved,
+                    current[model],
+                    rows,
+                    model=model,
+                    kind=kind,
+                    owner={"agreement": agreement},
+                    check=_checked if model is SourceRecord else None,
+                    user=user,
+                    reason=reason,
+                )
         refresh_agreement_index(agreement_ids=[agreement.pk])
         # The index wrote the search documents in SQL: a later save of this instance
         # (a publication move) must not write them back empty.
@@ -350,14 +311,7 @@ def _current_rows(agreement) -> dict:
     }
 
 
-def _participant_role(record, wanted) -> list[str]:
-    if wanted.role is None or wanted.role == record.role:
-        return []
-    record.role = wanted.role
-    return ["role"]
-
-
-def _checked(source: SourceRecord) -> SourceRecord:
+def _checked(source: SourceRecord) -> None:
     """A new source row, checked as the admin's inline checks it (its link, its date,
     an identifier no other agreement has)."""
     try:
@@ -366,4 +320,3 @@ def _checked(source: SourceRecord) -> SourceRecord:
         raise ValidationError(
             {"sources": [f"{source}: {message}" for message in error.messages]}
         ) from None
-    return source

@@ -24,28 +24,24 @@ from ..models import (
     OrganizationAlias,
 )
 from ..search import agreements_of, refresh_agreement_index
-from .rows import RowChanges, attribute, sync_rows
+from .rows import Row, RowChanges, attribute, sync_rows
 
 
 @dataclass(frozen=True)
-class Alias:
+class Alias(Row):
+    KEY = ("name",)  # a record has a name once
+
     name: str
     language: str
     kind: str
 
-    @property
-    def key(self):
-        return self.name  # a record has a name once
-
 
 @dataclass(frozen=True)
-class Identifier:
+class Identifier(Row):
+    KEY = ("scheme", "value")
+
     scheme: str
     value: str
-
-    @property
-    def key(self):
-        return (self.scheme, self.value)
 
 
 def institution_save(
@@ -56,24 +52,8 @@ def institution_save(
     user,
     reason: str = "",
 ) -> RowChanges:
-    with transaction.atomic():
-        changes = _save(institution, user=user, reason=reason)
-        if aliases is not None:
-            _sync_aliases(changes, InstitutionAlias, "institution", aliases, user)
-        if identifiers is not None:
-            sync_rows(
-                changes,
-                institution.identifiers.all(),
-                identifiers,
-                key=lambda row: (row.scheme, row.value),
-                build=lambda row: InstitutionIdentifier(
-                    institution=institution, scheme=row.scheme, value=row.value
-                ),
-                user=user,
-                reason=reason,
-            )
-        refresh_agreement_index(agreement_ids=agreements_of(institutions=[institution]))
-    return changes
+    rows = {InstitutionAlias: aliases, InstitutionIdentifier: identifiers}
+    return _save(institution, rows, user=user, reason=reason)
 
 
 def organization_save(
@@ -85,45 +65,46 @@ def organization_save(
     reason: str = "",
 ) -> RowChanges:
     with transaction.atomic():
-        changes = _save(organization, user=user, reason=reason)
-        if aliases is not None:
-            _sync_aliases(changes, OrganizationAlias, "organization", aliases, user)
+        changes = _save(
+            organization, {OrganizationAlias: aliases}, user=user, reason=reason
+        )
         if counterparts is not None:
             organization.counterparts.set(counterparts)
-        refresh_agreement_index(
-            agreement_ids=agreements_of(organizations=[organization])
-        )
     return changes
 
 
-def _save(record, *, user, reason) -> RowChanges:
-    attribute(record, user=user, reason=reason)
-    record.save()
-    return RowChanges(record=record)
+# Each kind of row: what a wanted one is, and the foreign key to its record.
+ROWS = {
+    InstitutionAlias: (Alias, "institution"),
+    InstitutionIdentifier: (Identifier, "institution"),
+    OrganizationAlias: (Alias, "organization"),
+}
+# The argument of search.agreements_of that finds the agreements a record's names
+# reach.
+REACHED_BY = {Institution: "institutions", Organization: "organizations"}
 
 
-def _sync_aliases(changes, model, owner: str, aliases, user) -> None:
-    record = changes.record
-
-    def update(alias, row):
-        changed = [
-            name
-            for name in ("language", "kind")
-            if getattr(alias, name) != getattr(row, name)
-        ]
-        for name in changed:
-            setattr(alias, name, getattr(row, name))
-        return changed
-
-    sync_rows(
-        changes,
-        model.objects.filter(**{owner: record}),
-        aliases,
-        key=lambda alias: alias.name,
-        build=lambda row: model(
-            **{owner: record}, name=row.name, language=row.language, kind=row.kind
-        ),
-        update=update,
-        user=user,
-        reason="",
-    )
+def _save(record, rows: dict, *, user, reason) -> RowChanges:
+    """Save the record and make each kind of its rows the list given (None: left
+    alone), then reindex the agreements its names reach: one transaction."""
+    with transaction.atomic():
+        attribute(record, user=user, reason=reason)
+        record.save()
+        changes = RowChanges(record=record)
+        for model, wanted in rows.items():
+            if wanted is None:
+                continue
+            kind, owner = ROWS[model]
+            sync_rows(
+                changes,
+                model.objects.filter(**{owner: record}),
+                wanted,
+                model=model,
+                kind=kind,
+                owner={owner: record},
+                user=user,
+                reason=reason,
+            )
+        reached_by = REACHED_BY[type(record)]
+        refresh_agreement_index(agreement_ids=agreements_of(**{reached_by: [record]}))
+    return changes
