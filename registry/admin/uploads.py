@@ -21,11 +21,11 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
-from .imports.files import FileRejected
-from .imports.formats import IMPORT_FORMATS, reading_sheet
-from .imports.resources import AgreementSheetResource
-from .imports.template import agreement_template_workbook
-from .models import (
+from ..imports.files import FileRejected
+from ..imports.formats import IMPORT_FORMATS, reading_sheet
+from ..imports.resources import AgreementSheetResource
+from ..imports.template import agreement_template_workbook
+from ..models import (
     Agreement,
     AgreementParticipant,
     AgreementPartner,
@@ -38,7 +38,7 @@ from .models import (
     Organization,
     SourceRecord,
 )
-from .resolver import CJK
+from ..resolver import CJK
 
 SHEET_HELP = _(
     "For a workbook with several sheets: the sheet to read. Blank: the first sheet "

@@ -1,0 +1,337 @@
+"""The admin of agreements: their list filters, the composition rules across the
+participant and partner inlines, and the change form."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import (
+    Agreement,
+    AgreementParticipant,
+    AgreementPartner,
+    Country,
+    Discipline,
+    SourceRecord,
+    Status,
+    parse_public_id,
+)
+from ..rules import ProposedParticipant, check_agreement_composition
+from ..services import (
+    Participant,
+    Partner,
+    Source,
+    agreement_save,
+)
+from .common import (
+    PUBLICATION_ACTIONS,
+    PublicationWorkflowMixin,
+    RegistryAdminDefaults,
+    WrittenByService,
+    kept_rows,
+)
+from .uploads import (
+    AgreementImportMixin,
+    ImportBatchListFilter,
+)
+
+
+class StatusListFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Status.values:
+            return queryset.with_status_in([self.value()])
+        return queryset
+
+
+class DisciplineListFilter(admin.RelatedFieldListFilter):
+    """Subfields read "Field › Subfield": their fields come in the same query."""
+
+    def field_choices(self, field, request, model_admin):
+        disciplines = Discipline.objects.select_related("parent")
+        return [
+            (discipline.pk, str(discipline))
+            for discipline in sorted(
+                disciplines,
+                key=lambda d: (
+                    d.parent.name if d.parent else d.name,
+                    d.parent_id or 0,
+                    d.name,
+                ),
+            )
+        ]
+
+
+class CompositionCheck:
+    """Checks the agreement's rules across its participant and partner inlines.
+
+    The rules need both lists at once, which one inline formset alone does not see: each
+    of the two formsets asks this shared check and raises the messages that concern it.
+    """
+
+    def __init__(self, agreement, participants, partners):
+        self.agreement, self.participants, self.partners = (
+            agreement,
+            participants,
+            partners,
+        )
+
+    @cached_property
+    def errors(self) -> dict[str, list[str]]:
+        try:
+            check_agreement_composition(
+                agreement=self.agreement,
+                participants=[
+                    ProposedParticipant(institution=row.institution, unit=row.unit)
+                    for row in kept_rows(self.participants)
+                ],
+                partners=[row.organization for row in kept_rows(self.partners)],
+            )
+        except ValidationError as error:
+            return error.message_dict
+        return {}
+
+
+class CompositionCheckedFormSet(BaseInlineFormSet):
+    composition_key = ""
+    composition_check: CompositionCheck | None = None
+
+    def clean(self):
+        super().clean()
+        if self.composition_check is not None:
+            messages_here = self.composition_check.errors.get(self.composition_key)
+            if messages_here:
+                raise ValidationError(messages_here)
+
+
+class ParticipantFormSet(CompositionCheckedFormSet):
+    composition_key = "participants"
+
+
+class PartnerFormSet(CompositionCheckedFormSet):
+    composition_key = "partners"
+
+
+class ParticipantInline(RegistryAdminDefaults, admin.TabularInline):
+    model = AgreementParticipant
+    formset = ParticipantFormSet
+    autocomplete_fields = ["institution"]
+    extra = 0
+    min_num = 0
+    verbose_name_plural = _(
+        "Participants: U.S. and Japanese higher-education institutions"
+    )
+
+
+class PartnerInline(RegistryAdminDefaults, admin.TabularInline):
+    model = AgreementPartner
+    formset = PartnerFormSet
+    autocomplete_fields = ["organization"]
+    extra = 0
+    verbose_name_plural = _(
+        "Non-HE partners: government, NGO, industry (consortium only)"
+    )
+
+
+class SourceRecordInline(RegistryAdminDefaults, admin.TabularInline):
+    model = SourceRecord
+    autocomplete_fields = ["data_source"]
+    extra = 0
+    verbose_name_plural = _("Sources: where this record comes from")
+
+
+def _participant_names(agreement, country):
+    names = [
+        str(participant)
+        for participant in agreement.ordered_participants
+        if participant.institution.country == country
+    ]
+    return "; ".join(names) or "—"
+
+
+class AgreementAdminForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = [
+            "title",
+            "title_ja",
+            "summary",
+            "classification",
+            "program",
+            "disciplines",
+            "activity_types",
+            "start_date",
+            "start_precision",
+            "end_date",
+            "end_precision",
+            "funding_amount",
+            "funding_currency",
+            "publication_state",
+            "published_at",
+            "is_synthetic",
+            "notes",
+            "created_by",
+            "updated_by",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+@admin.register(Agreement)
+class AgreementAdmin(
+    WrittenByService,
+    AgreementImportMixin,
+    RegistryAdminDefaults,
+    PublicationWorkflowMixin,
+    SimpleHistoryAdmin,
+):
+    form = AgreementAdminForm
+    list_display = [
+        "public_id_column",
+        "title",
+        "classification",
+        "status_column",
+        "publication_state",
+        "start_column",
+        "us_participants",
+        "jp_participants",
+        "synthetic_column",
+        "updated_at",
+    ]
+    list_display_links = ["public_id_column", "title"]
+    list_filter = [
+        "publication_state",
+        "classification",
+        StatusListFilter,
+        "is_synthetic",
+        "program",
+        ("disciplines", DisciplineListFilter),
+        "activity_types",
+        ("sources__data_source", admin.RelatedFieldListFilter),
+        ImportBatchListFilter,
+    ]
+    search_fields = [
+        "title",
+        "title_ja",
+        "participants__institution__name",
+        "participants__institution__name_ja",
+        "participants__institution__aliases__name",
+        "partners__organization__name",
+        "partners__organization__name_ja",
+        "sources__source_identifier",
+    ]
+    search_help_text = _(
+        "Search titles, institution and partner names (English, Japanese, aliases), "
+        "source IDs, or a public ID such as USJP-000042."
+    )
+    autocomplete_fields = ["program", "disciplines", "activity_types"]
+    readonly_fields = [
+        "public_id_column",
+        "status_column",
+        "published_at",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]
+    fieldsets = [
+        (None, {"fields": ["public_id_column", "title", "title_ja", "summary"]}),
+        (
+            _("Classification"),
+            {"fields": ["classification", "program", "disciplines", "activity_types"]},
+        ),
+        (
+            _("Dates and funding"),
+            {
+                "fields": [
+                    ("start_date", "start_precision"),
+                    ("end_date", "end_precision"),
+                    "status_column",
+                    ("funding_amount", "funding_currency"),
+                ]
+            },
+        ),
+        (
+            _("Publication"),
+            {
+                "fields": [
+                    "publication_state",
+                    "published_at",
+                    "is_synthetic",
+                    "notes",
+                    ("created_at", "created_by"),
+                    ("updated_at", "updated_by"),
+                ]
+            },
+        ),
+    ]
+    inlines = [ParticipantInline, PartnerInline, SourceRecordInline]
+    actions = PUBLICATION_ACTIONS
+    list_per_page = 50
+    save_on_top = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_admin_list()
+
+    def get_search_results(self, request, queryset, search_term):
+        pk = parse_public_id(search_term)
+        if pk is not None:
+            return queryset.filter(pk=pk), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def _create_formsets(self, request, obj, change):
+        # Django validates each inline on its own; the composition rules span two of
+        # them.
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        by_model = {formset.model: formset for formset in formsets}
+        participants = by_model.get(AgreementParticipant)
+        partners = by_model.get(AgreementPartner)
+        if participants is not None and partners is not None and participants.is_bound:
+            check = CompositionCheck(obj, participants, partners)
+            participants.composition_check = partners.composition_check = check
+        return formsets, inline_instances
+
+    def write(self, request, form, rows):
+        return agreement_save(
+            agreement=form.instance,
+            participants=rows(AgreementParticipant, Participant.of),
+            partners=rows(AgreementPartner, Partner.of),
+            sources=rows(SourceRecord, Source.of),
+            disciplines=form.cleaned_data.get("disciplines"),
+            activities=form.cleaned_data.get("activity_types"),
+            user=request.user,
+        )
+
+    @admin.display(description=_("public ID"), ordering="pk")
+    def public_id_column(self, obj):
+        return obj.public_id or _("(assigned on save)")
+
+    @admin.display(description=_("status"))
+    def status_column(self, obj):
+        return obj.current_status_label if obj.pk else "—"
+
+    @admin.display(description=_("start"), ordering="start_date")
+    def start_column(self, obj):
+        return obj.start_display or "—"
+
+    @admin.display(description=_("U.S. participants"))
+    def us_participants(self, obj):
+        return _participant_names(obj, Country.US)
+
+    @admin.display(description=_("Japanese participants"))
+    def jp_participants(self, obj):
+        return _participant_names(obj, Country.JP)
+
+    @admin.display(description=_("synthetic"), boolean=True, ordering="is_synthetic")
+    def synthetic_column(self, obj):
+        return obj.is_synthetic

@@ -1,0 +1,191 @@
+"""What every page of the curators' admin shares: its defaults, the publication
+workflow's actions and form rules, and records written with their inline rows by
+their write service (registry.services)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import (
+    PublicationState,
+)
+from ..search import agreements_of, refresh_agreement_index
+from ..services import (
+    allowed_states,
+    publication_move,
+    publish_permission,
+    stamp_publication,
+)
+from .uploads import SheetImportExportMixin
+
+
+def _report_transition(modeladmin, request, result, verb):
+    if result.changed:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d record %(verb)s.",
+                "%(count)d records %(verb)s.",
+                len(result.changed),
+            )
+            % {"count": len(result.changed), "verb": verb},
+            messages.SUCCESS,
+        )
+    if result.unchanged:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d record was already in that state.",
+                "%(count)d records were already in that state.",
+                len(result.unchanged),
+            )
+            % {"count": len(result.unchanged)},
+            messages.INFO,
+        )
+    for record, reason in result.refused:
+        modeladmin.message_user(
+            request,
+            _("%(record)s was not changed: %(reason)s")
+            % {"record": record, "reason": reason},
+            messages.ERROR,
+        )
+
+
+def _publication_action(state, verb, description):
+    def action(modeladmin, request, queryset):
+        try:
+            result = publication_move(records=queryset, state=state, user=request.user)
+        except PermissionDenied as denied:
+            modeladmin.message_user(request, str(denied), messages.ERROR)
+            return
+        _report_transition(modeladmin, request, result, verb)
+
+    action.__name__ = f"move_to_{state}"
+    return admin.action(description=description)(action)
+
+
+PUBLICATION_ACTIONS = [
+    _publication_action(
+        PublicationState.IN_REVIEW, _("submitted for review"), _("Submit for review")
+    ),
+    _publication_action(PublicationState.PUBLISHED, _("published"), _("Publish")),
+    _publication_action(
+        PublicationState.WITHDRAWN,
+        _("withdrawn"),
+        _("Withdraw from the public registry"),
+    ),
+    _publication_action(
+        PublicationState.DRAFT, _("returned to draft"), _("Return to draft")
+    ),
+]
+
+
+class RegistryAdminDefaults:
+    # A website typed without a scheme is https (Django 6's default too).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    class Media:
+        css = {"all": ["registry/admin.css"]}
+
+
+class ReindexMixin:
+    """After a save, the agreements this record's names and facets reach are
+    reindexed."""
+
+    reindex_by = ""  # an argument of search.agreements_of; blank: the agreement itself
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record = form.instance
+        ids = (
+            agreements_of(**{self.reindex_by: [record]})
+            if self.reindex_by
+            else [record.pk]
+        )
+        refresh_agreement_index(agreement_ids=ids)
+
+
+class PublicationWorkflowMixin:
+    """The publication workflow in the change form, as in the bulk actions.
+
+    The state field offers only the moves the workflow allows this user from the
+    record's current state (a curator proposes, an editor publishes and withdraws);
+    where there is none it is read-only. The first publication is dated. The public
+    page is linked only where there is one.
+    """
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("publication_state")
+        if field is not None:
+            allowed = allowed_states(record=obj or self.model(), user=request.user)
+            field.choices = [choice for choice in field.choices if choice[0] in allowed]
+            if not request.user.has_perm(publish_permission(self.model)):
+                field.help_text = _("Publishing and withdrawing are for editors.")
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and allowed_states(record=obj, user=request.user) == [
+            obj.publication_state
+        ]:
+            fields.append("publication_state")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        stamp_publication(obj)
+        super().save_model(request, obj, form, change)
+
+    def view_on_site(self, obj):
+        if obj.publication_state == PublicationState.PUBLISHED:
+            return obj.get_absolute_url()
+        return None
+
+
+def kept_rows(formset):
+    """The rows an inline formset keeps, as instances holding the form's cleaned
+    values: valid, not marked for deletion, and either saved already or filled in."""
+    for form in formset.forms:
+        if not form.is_valid() or formset._should_delete_form(form):
+            continue
+        if form.instance.pk or form.has_changed():
+            yield form.instance
+
+
+class WrittenByService:
+    """The record and its inline rows are written together by the record's write
+    service (registry.services), as the API and imports write them: ``save_model``
+    writes nothing, ``save_related`` calls ``write(request, form, rows)``, and what
+    the service added, changed and removed becomes the admin's change message."""
+
+    def write(self, request, form, rows):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: written with its inlines, in save_related."""
+
+    def save_related(self, request, form, formsets, change):
+        by_model = {formset.model: formset for formset in formsets}
+
+        def rows(model, build):
+            formset = by_model.get(model)
+            if formset is None:
+                return None  # an inline this user cannot see is left as it is
+            return [build(row) for row in kept_rows(formset)]
+
+        changes = self.write(request, form, rows)
+        for model, formset in by_model.items():
+            done = changes.of(model)
+            formset.new_objects = done.added
+            formset.changed_objects = done.changed
+            formset.deleted_objects = done.deleted
+
+
+class DirectoryAdmin(
+    WrittenByService, SheetImportExportMixin, RegistryAdminDefaults, SimpleHistoryAdmin
+):
+    """Institutions and organizations: written by their service, uploaded and
+    downloaded as sheets, with their history."""
