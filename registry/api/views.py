@@ -340,6 +340,27 @@ class NamedRecordWrites:
         )
 
 
+def directory_schema(read, write, *, search, one=None) -> dict:
+    """The documented operations of an institution or organization viewset."""
+    schema = {
+        "list": extend_schema(
+            summary=search, responses={200: read(many=True), 400: FILTER_ERRORS}
+        ),
+        **write_schema(write, read),
+    }
+    if one:
+        schema["retrieve"] = extend_schema(summary=one)
+    return schema
+
+
+class DirectoryViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
+    # Institutions and organizations: searched with their FilterSet, by slug.
+    filter_backends = [RegistryFilterBackend, StableOrderingFilter]
+    ordering_fields = ["name", "slug", "updated_at"]
+    pagination_class = RegistryPagination
+    lookup_field = "slug"
+
+
 COUNTRY = OpenApiParameter(
     "country",
     OpenApiTypes.STR,
@@ -349,31 +370,18 @@ COUNTRY = OpenApiParameter(
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=_("Search institutions"),
-        responses={
-            200: serializers.InstitutionSerializer(many=True),
-            400: FILTER_ERRORS,
-        },
-    ),
-    retrieve=extend_schema(summary=_("One institution, by slug")),
-    **write_schema(
-        serializers.InstitutionWriteSerializer, serializers.InstitutionSerializer
-    ),
-)
-class InstitutionViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
-    queryset = (
-        Institution.objects.select_related("region", "parent")
-        .prefetch_related("aliases", "identifiers")
-        .with_agreement_counts()
+    **directory_schema(
+        serializers.InstitutionSerializer,
+        serializers.InstitutionWriteSerializer,
+        search=_("Search institutions"),
+        one=_("One institution, by slug"),
     )
+)
+class InstitutionViewSet(DirectoryViewSet):
+    queryset = Institution.objects.for_api()
     serializer_class = serializers.InstitutionSerializer
     write_serializer_class = serializers.InstitutionWriteSerializer
-    filter_backends = [RegistryFilterBackend, StableOrderingFilter]
     filterset_class = InstitutionFilterSet
-    ordering_fields = ["name", "slug", "updated_at"]
-    pagination_class = RegistryPagination
-    lookup_field = "slug"
     filterset = None  # set by RegistryFilterBackend
 
     def filter_queryset(self, queryset):
@@ -414,30 +422,17 @@ class InstitutionViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=_("Search organizations"),
-        responses={
-            200: serializers.OrganizationSerializer(many=True),
-            400: FILTER_ERRORS,
-        },
-    ),
-    **write_schema(
-        serializers.OrganizationWriteSerializer, serializers.OrganizationSerializer
-    ),
-)
-class OrganizationViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
-    queryset = (
-        Organization.objects.select_related("parent")
-        .prefetch_related("aliases")
-        .with_agreement_counts()
+    **directory_schema(
+        serializers.OrganizationSerializer,
+        serializers.OrganizationWriteSerializer,
+        search=_("Search organizations"),
     )
+)
+class OrganizationViewSet(DirectoryViewSet):
+    queryset = Organization.objects.for_api()
     serializer_class = serializers.OrganizationSerializer
     write_serializer_class = serializers.OrganizationWriteSerializer
-    filter_backends = [RegistryFilterBackend, StableOrderingFilter]
     filterset_class = OrganizationFilterSet
-    ordering_fields = ["name", "slug", "updated_at"]
-    pagination_class = RegistryPagination
-    lookup_field = "slug"
 
 
 class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):

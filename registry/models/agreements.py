@@ -18,7 +18,7 @@ from ..dates import DatePrecision, format_partial_date, period_bounds
 from ..display import money_label, partial_date_label
 from .common import (
     BilingualNameMixin,
-    PublicationState,
+    PublishableModel,
     PublishableQuerySet,
     TimeStampedModel,
 )
@@ -121,7 +121,7 @@ class AgreementQuerySet(PublishableQuerySet):
         )
 
 
-class Agreement(BilingualNameMixin, TimeStampedModel):
+class Agreement(BilingualNameMixin, PublishableModel, TimeStampedModel):
     """A formalized research partnership between U.S. and Japanese higher education.
 
     Its public ID (USJP-000042) is derived from the primary key: stable, unique, free of
@@ -189,14 +189,6 @@ class Agreement(BilingualNameMixin, TimeStampedModel):
     funding_currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, blank=True
     )
-    publication_state = models.CharField(
-        _("publication"),
-        max_length=10,
-        choices=PublicationState.choices,
-        default=PublicationState.DRAFT,
-        db_index=True,
-    )
-    published_at = models.DateTimeField(_("first published"), null=True, blank=True)
     is_synthetic = models.BooleanField(
         _("synthetic demo record"),
         default=False,
@@ -311,10 +303,6 @@ class Agreement(BilingualNameMixin, TimeStampedModel):
     @property
     def current_status_label(self) -> str:
         return Status(self.current_status).label
-
-    @property
-    def is_published(self) -> bool:
-        return self.publication_state == PublicationState.PUBLISHED
 
     def clean(self):
         errors = {}

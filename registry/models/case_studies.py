@@ -7,14 +7,13 @@ from simple_history.models import HistoricalRecords
 
 from .common import (
     BilingualNameMixin,
-    PublicationState,
-    PublishableQuerySet,
+    PublishableModel,
     TimeStampedModel,
 )
 from .imports import ImportBatchLink
 
 
-class CaseStudy(BilingualNameMixin, TimeStampedModel):
+class CaseStudy(BilingualNameMixin, PublishableModel, TimeStampedModel):
     """A written account of a partnership, in Markdown, published like agreements."""
 
     bilingual_fields = ("title", "title_ja")
@@ -53,20 +52,11 @@ class CaseStudy(BilingualNameMixin, TimeStampedModel):
         default=False,
         help_text=_("Shown on the home page when published."),
     )
-    publication_state = models.CharField(
-        _("publication"),
-        max_length=10,
-        choices=PublicationState.choices,
-        default=PublicationState.DRAFT,
-        db_index=True,
-    )
-    published_at = models.DateTimeField(_("first published"), null=True, blank=True)
 
     history = HistoricalRecords(
         m2m_fields=[agreements, institutions, organizations, programs],
         bases=[ImportBatchLink],
     )
-    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case study")

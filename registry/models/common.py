@@ -46,6 +46,28 @@ class PublishableQuerySet(models.QuerySet):
         return self.filter(publication_state=PublicationState.PUBLISHED)
 
 
+class PublishableModel(models.Model):
+    """A record that goes through the publication workflow (registry.services)."""
+
+    publication_state = models.CharField(
+        _("publication"),
+        max_length=10,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        db_index=True,
+    )
+    published_at = models.DateTimeField(_("first published"), null=True, blank=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication_state == PublicationState.PUBLISHED
+
+
 class BilingualNameMixin:
     """``display_name`` in the language of the request, falling back to English, and
     ``secondary_name``, the other language's, shown beside it when there is one."""

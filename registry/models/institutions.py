@@ -101,10 +101,28 @@ class AgreementCountsQuerySet(models.QuerySet):
 
 
 class InstitutionQuerySet(AgreementCountsQuerySet):
+    def for_api(self):
+        """What the API shows of each institution, in a fixed number of queries."""
+        return (
+            self.select_related("region", "parent")
+            .prefetch_related("aliases", "identifiers")
+            .with_agreement_counts()
+        )
+
     def for_admin_list(self):
         # Staff count every agreement, drafts too.
         return self.select_related("region", "parent").annotate(
             agreement_count=Count("participations__agreement", distinct=True)
+        )
+
+
+class OrganizationQuerySet(AgreementCountsQuerySet):
+    def for_api(self):
+        """What the API shows of each organization, in a fixed number of queries."""
+        return (
+            self.select_related("parent")
+            .prefetch_related("aliases")
+            .with_agreement_counts()
         )
 
 
@@ -243,33 +261,39 @@ class Institution(BilingualNameMixin, TimeStampedModel):
         return False
 
 
-class InstitutionAlias(models.Model):
-    """Another name people write for an institution: abbreviation, acronym, former
-    name…"""
+class AliasModel(models.Model):
+    """Another name people write for a record: abbreviation, acronym, former name…
+    (each kind of record has its own alias table, with a foreign key to it)."""
 
+    name = models.CharField(_("name"), max_length=255)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=AliasKind.choices)
+
+    class Meta:
+        abstract = True
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class InstitutionAlias(AliasModel):
     institution = models.ForeignKey(
         Institution,
         verbose_name=_("institution"),
         on_delete=models.CASCADE,
         related_name="aliases",
     )
-    name = models.CharField(_("name"), max_length=255)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
-    kind = models.CharField(_("kind"), max_length=20, choices=AliasKind.choices)
 
-    class Meta:
+    class Meta(AliasModel.Meta):
         verbose_name = _("institution alias")
         verbose_name_plural = _("institution aliases")
-        ordering = ["kind", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["institution", "name"], name="institution_alias_unique_name"
             )
         ]
         indexes = [models.Index(fields=["name"])]
-
-    def __str__(self):
-        return self.name
 
 
 class InstitutionRedirect(models.Model):
@@ -437,7 +461,7 @@ class Organization(BilingualNameMixin, TimeStampedModel):
     )
 
     history = HistoricalRecords(bases=[ImportBatchLink])
-    objects = AgreementCountsQuerySet.as_manager()
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organization")
@@ -469,29 +493,22 @@ class Organization(BilingualNameMixin, TimeStampedModel):
             )
 
 
-class OrganizationAlias(models.Model):
+class OrganizationAlias(AliasModel):
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("organization"),
         on_delete=models.CASCADE,
         related_name="aliases",
     )
-    name = models.CharField(_("name"), max_length=255)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
-    kind = models.CharField(_("kind"), max_length=20, choices=AliasKind.choices)
 
-    class Meta:
+    class Meta(AliasModel.Meta):
         verbose_name = _("organization alias")
         verbose_name_plural = _("organization aliases")
-        ordering = ["kind", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "name"], name="organization_alias_unique_name"
             )
         ]
-
-    def __str__(self):
-        return self.name
 
 
 class Program(BilingualNameMixin, TimeStampedModel):

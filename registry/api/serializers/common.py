@@ -10,6 +10,18 @@ from ...models import (
     Country,
 )
 
+# What the API shows of an organization and staff write, beside its slug, aliases and
+# notes.
+ORGANIZATION_FIELDS = (
+    "name",
+    "name_ja",
+    "sector",
+    "country",
+    "parent",
+    "ror_id",
+    "website",
+)
+
 
 class PublicPageUrlMixin:
     """``url``: the record's public page, absolute when there is a request."""

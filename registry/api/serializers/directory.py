@@ -8,6 +8,7 @@ from ...models import (
     Organization,
 )
 from .common import (
+    ORGANIZATION_FIELDS,
     PublicPageUrlMixin,
 )
 
@@ -30,19 +31,24 @@ class IdentifierSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
-class InstitutionSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
+class DirectorySerializer(PublicPageUrlMixin, serializers.ModelSerializer):
+    """What institutions and organizations both show."""
+
     url = serializers.SerializerMethodField()
-    type = serializers.CharField(source="institution_type")
     parent = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
-    region = RegionSerializer(allow_null=True)
     aliases = AliasSerializer(many=True)
-    identifiers = IdentifierSerializer(many=True)
-    # Read by Institution.objects.with_agreement_counts().
+    # Read by the querysets' with_agreement_counts().
     agreement_count = serializers.IntegerField(
         read_only=True, help_text=_("Published agreements it takes part in.")
     )
+
+
+class InstitutionSerializer(DirectorySerializer):
+    type = serializers.CharField(source="institution_type")
+    region = RegionSerializer(allow_null=True)
+    identifiers = IdentifierSerializer(many=True)
 
     class Meta:
         model = Institution
@@ -66,29 +72,13 @@ class InstitutionSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
         ]
 
 
-class OrganizationSerializer(PublicPageUrlMixin, serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-    parent = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True
-    )
-    aliases = AliasSerializer(many=True)
-    # Read by Organization.objects.with_agreement_counts().
-    agreement_count = serializers.IntegerField(
-        read_only=True, help_text=_("Published agreements it is a partner in.")
-    )
-
+class OrganizationSerializer(DirectorySerializer):
     class Meta:
         model = Organization
         fields = [
             "slug",
             "url",
-            "name",
-            "name_ja",
-            "sector",
-            "country",
-            "parent",
-            "ror_id",
-            "website",
+            *ORGANIZATION_FIELDS,
             "aliases",
             "agreement_count",
             "updated_at",

@@ -32,6 +32,7 @@ from ...services.directory import (
 )
 from ...slugs import BASE_LENGTH, free_slug
 from .common import (
+    ORGANIZATION_FIELDS,
     RegionCodeField,
     WebsiteField,
     by_api_name,
@@ -353,6 +354,16 @@ class InstitutionWriteSerializer(NamedRecordWriteSerializer):
         }
 
 
+def organizations_by_slug(**kwargs):
+    """A field naming one organization, or several, by slug."""
+    return serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organization.objects.all(),
+        required=False,
+        **kwargs,
+    )
+
+
 class OrganizationWriteSerializer(NamedRecordWriteSerializer):
     """What staff send to create or change an organization: the admin's form and its
     alias rows. Aliases and counterparts sent replace the organization's; left out,
@@ -365,18 +376,11 @@ class OrganizationWriteSerializer(NamedRecordWriteSerializer):
         required=False,
         help_text=_("Blank for an international or third-country body."),
     )
-    parent = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Organization.objects.all(),
-        allow_null=True,
-        required=False,
-        help_text=_("The organization it belongs to, by slug."),
+    parent = organizations_by_slug(
+        allow_null=True, help_text=_("The organization it belongs to, by slug.")
     )
-    counterparts = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Organization.objects.all(),
+    counterparts = organizations_by_slug(
         many=True,
-        required=False,
         help_text=_(
             "The other country's joint-research funding counterparts, by slug: each "
             "is linked both ways."
@@ -391,16 +395,7 @@ class OrganizationWriteSerializer(NamedRecordWriteSerializer):
     model = Organization
     alias_model = OrganizationAlias
     alias_owner = "organization"
-    FIELDS = (
-        "name",
-        "name_ja",
-        "sector",
-        "country",
-        "parent",
-        "ror_id",
-        "website",
-        "notes",
-    )
+    FIELDS = (*ORGANIZATION_FIELDS, "notes")
 
     def validate_ror_id(self, value):
         # The model's clean() reads a ror.org address too, but only after its field
