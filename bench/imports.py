@@ -26,12 +26,12 @@ from django.db import connection, transaction  # noqa: E402
 from import_export.resources import ModelResource  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
+from registry.demo import rows_of_agreements  # noqa: E402
 from registry.imports.agreement_sheet import COLUMNS, import_agreement_file  # noqa: E402
 from registry.imports.formats import SheetXLSX  # noqa: E402
 from registry.models import (  # noqa: E402
     ActivityType,
     Agreement,
-    AgreementFacet,
     AgreementParticipant,
     AgreementPartner,
     Discipline,
@@ -137,20 +137,12 @@ def _remove_benchmark_rows() -> None:
     agreements = Agreement._meta.db_table
     chosen = f"SELECT id FROM {agreements} WHERE title LIKE %s"
     mark = f"%{TITLE_MARK}"
-    dependents = [
-        AgreementFacet,
-        AgreementParticipant,
-        AgreementPartner,
-        SourceRecord,
-        Agreement.disciplines.through,
-        Agreement.activity_types.through,
-    ]
     histories = [
         model.history.model
         for model in (AgreementParticipant, AgreementPartner, SourceRecord)
     ]
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in dependents:
+        for model in rows_of_agreements():
             cursor.execute(
                 f"DELETE FROM {model._meta.db_table} WHERE agreement_id IN ({chosen})",
                 [mark],

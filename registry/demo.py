@@ -117,14 +117,10 @@ def _institution_weight(institution) -> int:
     return 1
 
 
-def delete_synthetic_agreements() -> int:
-    """Remove every synthetic agreement and its rows, without touching real records.
-
-    Synthetic rows have no history to keep, so they go by plain SQL deletes rather than
-    one signal per row.
-    """
-    synthetic = Agreement.objects.filter(is_synthetic=True)
-    related = [
+def rows_of_agreements() -> list:
+    """Every model whose rows belong to one agreement (by an ``agreement`` key): what
+    goes with an agreement deleted in SQL."""
+    return [
         AgreementFacet,
         AgreementParticipant,
         AgreementPartner,
@@ -133,7 +129,16 @@ def delete_synthetic_agreements() -> int:
         Agreement.activity_types.through,
         CaseStudy.agreements.through,
     ]
-    for model in related:
+
+
+def delete_synthetic_agreements() -> int:
+    """Remove every synthetic agreement and its rows, without touching real records.
+
+    Synthetic rows have no history to keep, so they go by plain SQL deletes rather than
+    one signal per row.
+    """
+    synthetic = Agreement.objects.filter(is_synthetic=True)
+    for model in rows_of_agreements():
         model.objects.filter(agreement__in=synthetic)._raw_delete(model.objects.db)
     return synthetic._raw_delete(synthetic.db)
 

@@ -6,43 +6,11 @@ filters of the current search; this module names the options.
 
 from dataclasses import dataclass, field
 
-from .filtersets import chosen
-from .models import (
-    ActivityType,
-    Classification,
-    DataSource,
-    Discipline,
-    Institution,
-    InstitutionType,
-    Organization,
-    Program,
-    Region,
-    Sector,
-    Status,
-)
-from .search import INSTITUTION_TYPE_CODES, SECTOR_CODES
+from .filtersets import SlugsFilter, chosen
+from .models import ActivityType, Discipline
 
 # Long lists show their largest options; the chosen ones are always shown.
 TOP_OPTIONS = {"us_institution": 12, "jp_institution": 12, "organization": 12}
-# name -> the model its values are, and the attribute a URL names a record by
-RECORD_FACETS = {
-    "discipline": (Discipline, "slug"),
-    "activity": (ActivityType, "slug"),
-    "us_state": (Region, "code"),
-    "jp_prefecture": (Region, "slug"),
-    "organization": (Organization, "slug"),
-    "program": (Program, "slug"),
-    "source": (DataSource, "slug"),
-    "us_institution": (Institution, "slug"),
-    "jp_institution": (Institution, "slug"),
-}
-# name -> choices whose values the counts are keyed by (as codes, or as themselves)
-CHOICE_FACETS = {
-    "classification": (Classification, None),
-    "status": (Status, None),
-    "institution_type": (InstitutionType, INSTITUTION_TYPE_CODES),
-    "sector": (Sector, SECTOR_CODES),
-}
 
 
 @dataclass
@@ -71,31 +39,32 @@ class Facet:
 
 
 def describe_facets(filterset, counts: dict[str, dict]) -> list[Facet]:
-    """The facets of ``filterset.FACETS`` with their options named and counted."""
+    """The facets of ``filterset.FACETS`` with their options named and counted, as
+    each facet's filter declares them: a filter of records (SlugsFilter) by its model
+    and the field a URL names a record by, any other by its choices."""
     cleaned = filterset.form.cleaned_data
-    return [
-        (_choices if name in CHOICE_FACETS else _records)(
-            name,
-            filterset.filters[name].label,
-            counts.get(name, {}),
-            cleaned.get(name) if chosen(cleaned.get(name)) else [],
-        )
-        for name in filterset.FACETS
-    ]
+    facets = []
+    for name in filterset.FACETS:
+        declared = filterset.filters[name]
+        value = cleaned.get(name) if chosen(cleaned.get(name)) else []
+        describe = _records if isinstance(declared, SlugsFilter) else _choices
+        facets.append(describe(name, declared, counts.get(name, {}), value))
+    return facets
 
 
-def _choices(name, label, counts, chosen) -> Facet:
-    choices, codes = CHOICE_FACETS[name]
+def _choices(name, declared, counts, chosen) -> Facet:
+    # Counts are keyed by the facet's codes where the filter has them, else by value.
+    codes = getattr(declared, "codes", None)
     options = []
-    for value, text in choices.choices:
+    for value, text in declared.extra["choices"]:
         count = counts.get(codes[value] if codes else value, 0)
         if count or value in chosen:
             options.append(FacetOption(value, text, count, value in chosen))
-    return Facet(name, label, options)
+    return Facet(name, declared.label, options)
 
 
-def _records(name, label, counts, chosen) -> Facet:
-    model, key = RECORD_FACETS[name]
+def _records(name, declared, counts, chosen) -> Facet:
+    model, key = declared.queryset.model, declared.extra["to_field_name"]
     chosen_ids = {record.pk for record in chosen}
     shown = {pk for pk, count in counts.items() if count}
     if name in TOP_OPTIONS:
@@ -125,7 +94,7 @@ def _records(name, label, counts, chosen) -> Facet:
 
     return Facet(
         name,
-        label,
+        declared.label,
         [
             FacetOption(
                 getattr(record, key),

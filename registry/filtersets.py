@@ -391,7 +391,15 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
 
 
 class NameSearchMixin:
-    """``q`` finds a name in English or Japanese, or any of the record's aliases."""
+    """``q`` finds a name in English or Japanese, or any of the record's aliases;
+    results come most agreements first, or by name when the search sorts so."""
+
+    def ordered(self, records):
+        """The records (each with ``agreement_count``) in the search's order."""
+        key = self.form.cleaned_data.get("sort") if self.is_valid() else None
+        if key == "name":
+            return sorted(records, key=lambda r: r.name.casefold())
+        return sorted(records, key=lambda r: (-r.agreement_count, r.name.casefold()))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -451,16 +459,6 @@ class InstitutionFilterSet(
 
     def filter_sort(self, queryset, name, value):
         return queryset
-
-    def ordered(self, institutions):
-        """Institutions (each with ``agreement_count``), most agreements first or by
-        name."""
-        key = self.form.cleaned_data.get("sort") if self.is_valid() else None
-        if key == "name":
-            return sorted(institutions, key=lambda i: i.name.casefold())
-        return sorted(
-            institutions, key=lambda i: (-i.agreement_count, i.name.casefold())
-        )
 
 
 class OrganizationFilterSet(

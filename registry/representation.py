@@ -60,9 +60,53 @@ def public_agreement(agreement, relations, *, url: str = "", api_url: str = "") 
     }
 
 
+def _ref(prefix: str, *extra: str) -> dict:
+    """A named record seen through a foreign key: slug, names and ``extra``."""
+    return {name: f"{prefix}__{name}" for name in ("slug", "name", "name_ja", *extra)}
+
+
+def _iso(day):
+    return day.isoformat() if day else None
+
+
+# What agreements show beyond their own columns: each relation's rows (ordered where
+# the order is the relation's own) and the shape of each row, whose leaves are the
+# fields read (or a field and how to show it).
+RELATIONS = {
+    "participants": (
+        AgreementParticipant.objects.all(),
+        {"institution": _ref("institution", "country"), "role": "role", "unit": "unit"},
+    ),
+    "partners": (
+        AgreementPartner.objects.all(),
+        {"organization": _ref("organization", "sector", "country"), "role": "role"},
+    ),
+    # Disciplines and activities in the order of their models' Meta.ordering.
+    "disciplines": (
+        Agreement.disciplines.through.objects.order_by("discipline__name"),
+        {**_ref("discipline"), "field": "discipline__parent__slug"},
+    ),
+    "activities": (
+        Agreement.activity_types.through.objects.order_by(
+            "activitytype__position", "activitytype__name"
+        ),
+        _ref("activitytype"),
+    ),
+    "sources": (
+        SourceRecord.objects.order_by("pk"),
+        {
+            "source": _ref("data_source"),
+            "identifier": "source_identifier",
+            "url": "url",
+            "retrieved_on": ("retrieved_on", _iso),
+        },
+    ),
+}
+
+
 class AgreementRelations:
     """What agreements show beyond their own columns and program, ready to show:
-    participants, partners, disciplines, activities and sources by agreement id.
+    each of RELATIONS by agreement id (``relations.participants[pk]``…).
 
     One query each, read as values: model instances and Django's per-agreement
     prefetch querysets were two-thirds of a 100-row page (30 ms at 100,000
@@ -73,109 +117,36 @@ class AgreementRelations:
 
     def __init__(self, agreement_ids):
         ids = list(agreement_ids)
-        self.participants = _by_agreement(
-            AgreementParticipant.objects.filter(agreement_id__in=ids).values_list(
-                "agreement_id",
-                "institution__slug",
-                "institution__name",
-                "institution__name_ja",
-                "institution__country",
-                "role",
-                "unit",
-            ),
-            lambda slug, name, name_ja, country, role, unit: {
-                "institution": {
-                    "slug": slug,
-                    "name": name,
-                    "name_ja": name_ja,
-                    "country": country,
-                },
-                "role": role,
-                "unit": unit,
-            },
-        )
-        self.partners = _by_agreement(
-            AgreementPartner.objects.filter(agreement_id__in=ids).values_list(
-                "agreement_id",
-                "organization__slug",
-                "organization__name",
-                "organization__name_ja",
-                "organization__sector",
-                "organization__country",
-                "role",
-            ),
-            lambda slug, name, name_ja, sector, country, role: {
-                "organization": {
-                    "slug": slug,
-                    "name": name,
-                    "name_ja": name_ja,
-                    "sector": sector,
-                    "country": country,
-                },
-                "role": role,
-            },
-        )
-        # Disciplines and activities in the order of their models' Meta.ordering.
-        self.disciplines = _by_agreement(
-            Agreement.disciplines.through.objects.filter(agreement_id__in=ids)
-            .order_by("discipline__name")
-            .values_list(
-                "agreement_id",
-                "discipline__slug",
-                "discipline__name",
-                "discipline__name_ja",
-                "discipline__parent__slug",
-            ),
-            lambda slug, name, name_ja, field: {
-                "slug": slug,
-                "name": name,
-                "name_ja": name_ja,
-                "field": field,
-            },
-        )
-        self.activities = _by_agreement(
-            Agreement.activity_types.through.objects.filter(agreement_id__in=ids)
-            .order_by("activitytype__position", "activitytype__name")
-            .values_list(
-                "agreement_id",
-                "activitytype__slug",
-                "activitytype__name",
-                "activitytype__name_ja",
-            ),
-            lambda slug, name, name_ja: {
-                "slug": slug,
-                "name": name,
-                "name_ja": name_ja,
-            },
-        )
-        self.sources = _by_agreement(
-            SourceRecord.objects.filter(agreement_id__in=ids)
-            .order_by("pk")
-            .values_list(
-                "agreement_id",
-                "data_source__slug",
-                "data_source__name",
-                "data_source__name_ja",
-                "source_identifier",
-                "url",
-                "retrieved_on",
-            ),
-            lambda slug, name, name_ja, identifier, url, retrieved_on: {
-                "source": {"slug": slug, "name": name, "name_ja": name_ja},
-                "identifier": identifier,
-                "url": url,
-                "retrieved_on": retrieved_on.isoformat() if retrieved_on else None,
-            },
-        )
+        for name, (rows, shape) in RELATIONS.items():
+            fields = list(_fields(shape))
+            by_agreement: dict[int, list] = {}
+            for agreement_id, *values in rows.filter(agreement_id__in=ids).values_list(
+                "agreement_id", *fields
+            ):
+                by_agreement.setdefault(agreement_id, []).append(
+                    _shaped(shape, iter(values))
+                )
+            setattr(self, name, by_agreement)
 
 
-def _by_agreement(rows, represent) -> dict[int, list]:
-    """Each row's representation, listed under its agreement (the row's first
-    value)."""
-    by_agreement: dict[int, list] = {}
-    for agreement_id, *values in rows:
-        by_agreement.setdefault(agreement_id, []).append(represent(*values))
-    return by_agreement
+def _fields(shape: dict):
+    for leaf in shape.values():
+        if isinstance(leaf, dict):
+            yield from _fields(leaf)
+        else:
+            yield leaf if isinstance(leaf, str) else leaf[0]
+
+
+def _shaped(shape: dict, values) -> dict:
+    row = {}
+    for key, leaf in shape.items():
+        if isinstance(leaf, dict):
+            row[key] = _shaped(leaf, values)
+        elif isinstance(leaf, str):
+            row[key] = next(values)
+        else:
+            row[key] = leaf[1](next(values))
+    return row
 
 
 def _named(record) -> dict:

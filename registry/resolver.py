@@ -25,7 +25,7 @@ from django.db.models.functions import Length
 from rapidfuzz import fuzz, process
 
 from .models import AliasKind, Institution, InstitutionAlias
-from .search import fold
+from .search import CJK, fold
 
 # A fuzzy score never reaches an exact match's 100: exact names and aliases come first.
 EXACT_SCORE = 100
@@ -37,7 +37,6 @@ FUZZY_MARGIN = 6
 FUZZY_LISTED = 75
 CANDIDATES = 5
 
-CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u30fc"
 NOT_WORD = re.compile(rf"[^\w{CJK}]+|_", re.UNICODE)
 SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}]) | (?=[{CJK}])")
 # Abbreviations written for whole words, after punctuation is gone ("Univ." → univ).

@@ -47,7 +47,12 @@ INDEX_BATCH = 2000
 MAX_QUERY_TOKENS = 32
 # bulk_update writes one CASE per field whose size grows with the batch: keep it small.
 UPDATE_BATCH = 250
-CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u30fc"
+# Character ranges of Japanese script (one definition for the index, the resolver
+# and imports): kana, kanji, and as the index cuts words, with the iteration mark 々
+# and the long vowel mark ー.
+KANA = "\u3040-\u30ff"
+KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = KANA + KANJI + "\u3005\u30fc"
 TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+", re.UNICODE)
 CJK_RUN = re.compile(rf"^[{CJK}]+$")
 
@@ -208,8 +213,17 @@ class AgreementIndexer:
     """
 
     def __init__(self):
-        self.institutions = _institution_documents()
-        self.organizations = _organization_documents()
+        self.institutions = _documents(
+            Institution,
+            InstitutionAlias,
+            "institution",
+            "country",
+            "region_id",
+            "institution_type",
+        )
+        self.organizations = _documents(
+            Organization, OrganizationAlias, "organization", "sector"
+        )
         self.field_of = dict(Discipline.objects.values_list("pk", "parent_id"))
         # Names in both languages: 医学 finds what medicine finds, and the reverse.
         self.programs, self.disciplines, self.activities = (
@@ -400,37 +414,16 @@ def _all_id_batches(base):
         last = batch[-1]
 
 
-def _institution_documents():
+def _documents(model, alias_model, owner: str, *fields: str) -> dict:
+    """Each institution or organization, by primary key, with the token document of
+    its names and aliases (and ``fields``, what its facets read)."""
     aliases = defaultdict(list)
-    for institution_id, name in InstitutionAlias.objects.values_list(
-        "institution_id", "name"
-    ):
-        aliases[institution_id].append(name)
+    for owner_id, name in alias_model.objects.values_list(f"{owner}_id", "name"):
+        aliases[owner_id].append(name)
     return {
-        institution.pk: (
-            institution,
-            token_document(
-                institution.name, institution.name_ja, *aliases[institution.pk]
-            ),
+        record.pk: (
+            record,
+            token_document(record.name, record.name_ja, *aliases[record.pk]),
         )
-        for institution in Institution.objects.only(
-            "pk", "name", "name_ja", "country", "region_id", "institution_type"
-        )
-    }
-
-
-def _organization_documents():
-    aliases = defaultdict(list)
-    for organization_id, name in OrganizationAlias.objects.values_list(
-        "organization_id", "name"
-    ):
-        aliases[organization_id].append(name)
-    return {
-        organization.pk: (
-            organization,
-            token_document(
-                organization.name, organization.name_ja, *aliases[organization.pk]
-            ),
-        )
-        for organization in Organization.objects.only("pk", "name", "name_ja", "sector")
+        for record in model.objects.only("pk", "name", "name_ja", *fields)
     }

@@ -250,21 +250,35 @@ def _top(model, counts, limit=TOP):
     return [(records[pk], counts[pk]) for pk in largest if pk in records]
 
 
-class InstitutionListView(TemplateView):
-    template_name = "registry/institution_list.html"
+class DirectoryListView(TemplateView):
+    """Institutions or organizations found by their FilterSet, each with its number
+    of published agreements, most first (or as the search sorts them)."""
+
+    filterset_class: type
+    queryset = None
 
     def get_context_data(self, **kwargs):
-        filterset = InstitutionFilterSet(
-            self.request.GET, queryset=Institution.objects.select_related("region")
-        )
-        institutions = filterset.ordered(filterset.qs.with_agreement_counts())
-        paged = paginate(self.request, institutions, default_per_page=50)
+        filterset = self.filterset_class(self.request.GET, queryset=self.queryset)
+        records = filterset.ordered(filterset.qs.with_agreement_counts())
+        paged = paginate(self.request, records, default_per_page=50)
         return super().get_context_data(
             filterset=filterset,
             page=paged.page,
             notices=filter_notices(filterset) + paged.notices,
             **kwargs,
         )
+
+
+class InstitutionListView(DirectoryListView):
+    template_name = "registry/institution_list.html"
+    filterset_class = InstitutionFilterSet
+    queryset = Institution.objects.select_related("region")
+
+
+class OrganizationListView(DirectoryListView):
+    template_name = "registry/organization_list.html"
+    filterset_class = OrganizationFilterSet
+    queryset = Organization.objects.select_related("parent")
 
 
 class InstitutionDetailView(DetailView):
@@ -323,26 +337,6 @@ class InstitutionDetailView(DetailView):
                 Organization, found.facet_counts["organizations"]
             ),
             search_parameter="us_institution" if us else "jp_institution",
-            **kwargs,
-        )
-
-
-class OrganizationListView(TemplateView):
-    template_name = "registry/organization_list.html"
-
-    def get_context_data(self, **kwargs):
-        filterset = OrganizationFilterSet(
-            self.request.GET, queryset=Organization.objects.select_related("parent")
-        )
-        organizations = sorted(
-            filterset.qs.with_agreement_counts(),
-            key=lambda org: (-org.agreement_count, org.name),
-        )
-        paged = paginate(self.request, organizations, default_per_page=50)
-        return super().get_context_data(
-            filterset=filterset,
-            page=paged.page,
-            notices=filter_notices(filterset) + paged.notices,
             **kwargs,
         )
 

@@ -3,6 +3,8 @@
 import csv
 import io
 
+from django.urls import reverse
+
 from registry.models import (
     Agreement,
     AgreementParticipant,
@@ -59,3 +61,11 @@ def csv_sheet(rows, *, headers) -> bytes:
     for row in rows:
         writer.writerow([row.get(header, "") for header in headers])
     return buffer.getvalue().encode("utf-8")
+
+
+def confirm_admin_import(client, preview, model: str):
+    """Confirm the import an admin preview page (``preview``) offers, as its button
+    does, following the redirect."""
+    confirm = preview.context["confirm_form"].initial
+    url = reverse(f"admin:registry_{model}_process_import")
+    return client.post(url, confirm, follow=True)

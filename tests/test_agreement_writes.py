@@ -23,8 +23,9 @@ from registry.services import (
     Source,
     agreement_save,
 )
-from tests.factories import csv_sheet, institution, make_agreement, organization
+from tests.factories import institution, make_agreement, organization
 from tests.test_admin import agreement_form, inline_rows, resubmission
+from tests.test_import_agreements import sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -172,17 +173,6 @@ def test_an_agreement_written_in_the_admin_leaves_history_for_every_row(
 
 # -- imports ---------------------------------------------------------------------------
 
-HEADERS = [
-    "public_id",
-    "title",
-    "classification",
-    "us_institutions",
-    "jp_institutions",
-    "partners",
-    "source",
-    "source_id",
-]
-
 
 def test_an_agreement_written_by_an_import_leaves_history_for_every_row(editor):
     row = {
@@ -197,7 +187,7 @@ def test_an_agreement_written_by_an_import_leaves_history_for_every_row(editor):
 
     def run(*rows):
         outcome = import_agreement_file(
-            data=csv_sheet(rows, headers=HEADERS),
+            data=sheet(*rows),
             file_name="agreements.csv",
             user=editor,
             dry_run=False,
@@ -232,6 +222,10 @@ def test_an_agreement_written_by_an_import_leaves_history_for_every_row(editor):
 # -- the service itself ----------------------------------------------------------------
 
 
+def participants(*slugs: str) -> list[Participant]:
+    return [Participant(institution(slug)) for slug in slugs]
+
+
 def test_a_composition_rule_broken_by_a_save_writes_nothing(editor):
     """A consortium without a partner: refused with the rule's message, and neither
     the agreement nor a participant nor a history entry is written."""
@@ -240,10 +234,7 @@ def test_a_composition_rule_broken_by_a_save_writes_nothing(editor):
     with pytest.raises(ValidationError) as refused:
         agreement_save(
             agreement=agreement,
-            participants=[
-                Participant(institution("university-of-washington")),
-                Participant(institution("tohoku-university")),
-            ],
+            participants=participants("university-of-washington", "tohoku-university"),
             partners=[],
             user=editor,
         )
@@ -268,10 +259,7 @@ def test_a_source_another_agreement_has_is_refused_and_nothing_changes(editor):
     with pytest.raises(ValidationError) as refused:
         agreement_save(
             agreement=agreement,
-            participants=[
-                Participant(institution("university-of-washington")),
-                Participant(institution("kyoto-university")),
-            ],
+            participants=participants("university-of-washington", "kyoto-university"),
             sources=[Source(source, "AWD-9")],
             user=editor,
         )
@@ -285,15 +273,10 @@ def test_a_source_another_agreement_has_is_refused_and_nothing_changes(editor):
 
 
 def test_a_participant_listed_twice_is_refused_a_partner_twice_written_once(editor):
-    participants = [
-        Participant(institution("university-of-washington")),
-        Participant(institution("tohoku-university")),
-    ]
+    pair = participants("university-of-washington", "tohoku-university")
     with pytest.raises(ValidationError) as refused:
         agreement_save(
-            agreement=Agreement(title=TITLE),
-            participants=[*participants, participants[1]],
-            user=editor,
+            agreement=Agreement(title=TITLE), participants=[*pair, pair[1]], user=editor
         )
     assert "listed more than once" in refused.value.message_dict["participants"][0]
     assert not Agreement.objects.filter(title=TITLE).exists()
@@ -301,7 +284,7 @@ def test_a_participant_listed_twice_is_refused_a_partner_twice_written_once(edit
     agreement = Agreement(title=TITLE)
     saved = agreement_save(
         agreement=agreement,
-        participants=participants,
+        participants=pair,
         partners=[Partner(organization("national-science-foundation"), "funder")] * 2,
         user=editor,
     )

@@ -27,7 +27,7 @@ from registry.models import (
     SourceRecord,
 )
 from registry.services import agreements as agreement_service
-from tests.factories import csv_sheet, make_agreement
+from tests.factories import confirm_admin_import, csv_sheet, make_agreement
 
 HEADERS = [
     "public_id",
@@ -598,10 +598,7 @@ def test_admin_preview_then_confirm_imports_the_file(editor_client, editor):
     assert "Confirm import" in page
     assert not Agreement.objects.filter(title=EARTHQUAKES["title"]).exists()
 
-    confirm = response.context["confirm_form"].initial
-    done = editor_client.post(
-        reverse("admin:registry_agreement_process_import"), confirm, follow=True
-    )
+    done = confirm_admin_import(editor_client, response, "agreement")
 
     assert Agreement.objects.filter(title=EARTHQUAKES["title"]).exists()
     batch = ImportBatch.objects.get()

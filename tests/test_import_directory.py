@@ -27,7 +27,7 @@ from registry.models import (
     Organization,
     OrganizationAlias,
 )
-from tests.factories import csv_sheet, make_agreement
+from tests.factories import confirm_admin_import, csv_sheet, make_agreement
 
 INSTITUTION_HEADERS = [
     "slug",
@@ -814,10 +814,7 @@ def test_admin_institution_preview_then_confirm_imports_the_file(editor_client, 
     assert "Confirm import" in page
     assert not Institution.objects.filter(name=NEW_CAMPUS["name"]).exists()
 
-    confirm = response.context["confirm_form"].initial
-    done = editor_client.post(
-        reverse("admin:registry_institution_process_import"), confirm, follow=True
-    )
+    done = confirm_admin_import(editor_client, response, "institution")
 
     assert Institution.objects.filter(name=NEW_CAMPUS["name"]).exists()
     batch = ImportBatch.objects.get()

@@ -127,18 +127,18 @@ def test_a_draft_may_still_lack_a_country_while_it_is_being_written():
     assert agreement.classification == Classification.COLLABORATIVE
 
 
+def harvard(unit: str) -> ProposedParticipant:
+    return ProposedParticipant(institution("harvard-university"), unit)
+
+
 def test_the_same_institution_and_unit_twice_is_refused():
     agreement = Agreement(title="t")
     with pytest.raises(ValidationError) as caught:
         check_agreement_composition(
             agreement=agreement,
             participants=[
-                ProposedParticipant(
-                    institution("harvard-university"), "School of Medicine"
-                ),
-                ProposedParticipant(
-                    institution("harvard-university"), "School of Medicine"
-                ),
+                harvard("School of Medicine"),
+                harvard("School of Medicine"),
                 ProposedParticipant(institution("tohoku-university")),
             ],
             partners=[],
@@ -153,12 +153,8 @@ def test_the_same_institution_through_two_units_is_allowed():
     check_agreement_composition(
         agreement=agreement,
         participants=[
-            ProposedParticipant(
-                institution("harvard-university"), "School of Medicine"
-            ),
-            ProposedParticipant(
-                institution("harvard-university"), "School of Public Health"
-            ),
+            harvard("School of Medicine"),
+            harvard("School of Public Health"),
             ProposedParticipant(institution("tohoku-university")),
         ],
         partners=[],

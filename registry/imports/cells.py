@@ -15,15 +15,12 @@ from rapidfuzz import fuzz, process
 from ..exports import unescape_formula
 from ..models import Institution, InstitutionAlias, Language
 from ..resolver import normalize_name
-from ..search import fold
+from ..search import KANA, KANJI, fold
 
 # Several values in one cell: "a; b", one a line, or a full-width ；.
 LIST_SEPARATOR = re.compile(r"\s*(?:;|\n|\r\n?|；)\s*")
 COORDINATE = Decimal("0.000001")
 
-# Character ranges of Japanese script.
-KANA = "\u3040-\u30ff"
-KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK = re.compile(f"[{KANJI}]")
 JAPANESE = re.compile(f"[{KANA}{KANJI}]")
 KANA_ONLY = re.compile(rf"^[{KANA}\s・ー]+$")
