@@ -7,6 +7,7 @@ formula are escaped, and each file records the search and the time it was made.
 """
 
 import csv
+import io
 import json
 import tempfile
 from collections.abc import Iterator
@@ -20,9 +21,15 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from .models import Country
-from .representation import AgreementRelations, public_agreement
+from .representation import (
+    AddressOf,
+    AgreementRelations,
+    NamedRecords,
+    public_agreement,
+)
 
-EXPORT_CHUNK = 1000
+EXPORT_CHUNK = 2000
+STREAM_BATCH = 200  # rows a streamed piece of a CSV or JSON export
 FORMATS = ("csv", "xlsx", "json")
 COLUMNS = [
     "public_id",
@@ -50,6 +57,7 @@ COLUMNS = [
     "last_updated",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST = frozenset(FORMULA_STARTS)  # each one character
 
 
 def header_row() -> list[str]:
@@ -65,7 +73,7 @@ def header_row() -> list[str]:
 
 def escape_formula(value):
     """A cell a spreadsheet would evaluate (=, +, -, @…) is kept as quoted text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if value.__class__ is str and value[:1] in FORMULA_FIRST:
         return "'" + value
     return value
 
@@ -80,12 +88,14 @@ def unescape_formula(text: str) -> str:
 def export_rows(queryset, *, base_url: str) -> Iterator[dict]:
     """Each agreement of ``queryset`` as a row of the agreement sheet: its public
     representation (``registry.representation``), flattened, read a chunk at a time."""
+    address = AddressOf("registry:agreement_detail", prefix=base_url)
     agreements = queryset.for_representation().iterator(chunk_size=EXPORT_CHUNK)
+    names = NamedRecords()
     while chunk := list(islice(agreements, EXPORT_CHUNK)):
-        relations = AgreementRelations(agreement.pk for agreement in chunk)
+        relations = AgreementRelations((a.pk for a in chunk), names=names)
         for agreement in chunk:
             public = public_agreement(
-                agreement, relations, url=base_url + agreement.get_absolute_url()
+                agreement, relations, url=address(agreement.public_id)
             )
             yield _flat(agreement, public)
 
@@ -132,11 +142,6 @@ def _flat(agreement, public: dict) -> dict:
     }
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def export_response(*, queryset, fmt: str, query: dict, request):
     """A response streaming every agreement of ``queryset``, filtered and ordered."""
     base_url = request.build_absolute_uri("/").rstrip("/")
@@ -153,7 +158,6 @@ def export_response(*, queryset, fmt: str, query: dict, request):
 
 
 def _csv(rows, query_string, exported_at, base_url, filename):
-    writer = csv.writer(_Echo())
     # Written now, in the request's language: the rows stream after the view returns.
     preamble = [
         [f"# {_('U.S.-Japan Research Partnership Registry export')}: {base_url}"],
@@ -161,17 +165,33 @@ def _csv(rows, query_string, exported_at, base_url, filename):
         [f"# {_('exported at')}: {exported_at}"],
         header_row(),
     ]
+    closing = _("rows exported")
 
     def lines():
-        yield "\ufeff"  # Excel reads UTF-8 (Japanese names) only with a BOM
-        for line in preamble:
-            yield writer.writerow(line)
-        for row in rows:
-            yield writer.writerow([escape_formula(row[column]) for column in COLUMNS])
+        # Rows go out a batch at a time: a write per row cost a twentieth of the time.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")  # Excel reads UTF-8 (Japanese names) only with a BOM
+        writer.writerows(preamble)
+        count = 0
+        for count, row in enumerate(rows, start=1):  # noqa: B007 (counted)
+            writer.writerow([escape_formula(row[column]) for column in COLUMNS])
+            if count % STREAM_BATCH == 0:
+                yield _drain(buffer)
+        # The last line says how many rows came before it: a file cut short has none.
+        writer.writerow([f"# {closing}: {count}"])
+        yield _drain(buffer)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def _json(rows, query, exported_at, base_url, filename):
@@ -181,10 +201,18 @@ def _json(rows, query, exported_at, base_url, filename):
             "search": query,
             "exported_at": exported_at,
         }
-        yield json.dumps(header, ensure_ascii=False)[:-1] + ', "results": ['
-        for index, row in enumerate(rows):
-            yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
-        yield "]}"
+        parts = [json.dumps(header, ensure_ascii=False)[:-1] + ', "results": [']
+        count = 0
+        for count, row in enumerate(rows, start=1):  # noqa: B007 (counted)
+            parts.append(
+                ("," if count > 1 else "") + json.dumps(row, ensure_ascii=False)
+            )
+            if count % STREAM_BATCH == 0:
+                yield "".join(parts)
+                parts.clear()
+        # Only a complete file closes the object, with the number of results.
+        parts.append(f'], "count": {count}}}')
+        yield "".join(parts)
 
     response = StreamingHttpResponse(chunks(), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -4,6 +4,7 @@ and the time recorded, formulas defused, Japanese intact, drafts never."""
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import re
 
@@ -63,13 +64,18 @@ def download(client, query: str):
 
 
 def read_csv(content: bytes) -> tuple[list[str], list[dict]]:
-    """The leading "#" lines, and the rows under the header row."""
+    """The leading "#" lines, and the rows under the header row; the closing line
+    must count them."""
     assert content.startswith(b"\xef\xbb\xbf"), "no UTF-8 byte order mark"
     rows = list(csv.reader(io.StringIO(content.decode("utf-8")[1:], newline="")))
-    comments = [row[0] for row in rows if row and row[0].startswith("#")]
+    *rows, closing = rows
+    comments = list(itertools.takewhile(lambda row: row[0].startswith("#"), rows))
     header, *records = rows[len(comments) :]
     assert header[:3] == ["public_id", "title", "title_ja"]
-    return comments, [dict(zip(header, record, strict=True)) for record in records]
+    assert closing == [f"# rows exported: {len(records)}"]
+    return [row[0] for row in comments], [
+        dict(zip(header, record, strict=True)) for record in records
+    ]
 
 
 def read_xlsx(content: bytes):
@@ -339,3 +345,35 @@ def test_the_export_lists_agreements_in_the_order_of_the_search_page(
     expected = page_order(client, f"sort={sort}")
     assert len(expected) == 9
     assert export_order(client, f"sort={sort}") == expected
+
+
+def test_a_complete_export_says_how_many_rows_it_holds(client, registry):
+    """A file cut short is detectable: the CSV's closing line and the JSON's last key
+    count the rows, and a JSON cut anywhere before its end does not parse."""
+    query = "classification=consortium"
+    _response, content = download(client, f"{query}&export=csv")
+    _comments, rows = read_csv(content)  # checks the closing line's count
+    assert rows and len(rows) == len(searched(query))
+    _response, content = download(client, f"{query}&export=json")
+    data = json.loads(content)
+    assert data["count"] == len(data["results"]) == len(rows)
+    assert list(data)[-1] == "count"
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(content[: content.rindex(b"]")])
+
+
+def test_the_closing_line_of_a_csv_export_is_not_read_as_a_row(
+    client, registry, editor
+):
+    """Re-importing an export reads its rows and nothing else: the closing line is a
+    comment, as the lines before the header are."""
+    from registry.imports.agreement_sheet import import_agreement_file
+
+    _response, content = download(client, "export=csv")
+    outcome = import_agreement_file(
+        data=content, file_name="export.csv", user=editor, dry_run=True
+    )
+    exported = read_csv(content)[1]
+    assert [row.values["public_id"] for row in outcome.plan.rows] == [
+        row["public_id"] for row in exported
+    ]

@@ -1,3 +1,4 @@
+from . import lookups  # noqa: F401 (registers __any_of)
 from .agreements import (
     Agreement,
     AgreementParticipant,

@@ -3,7 +3,6 @@ counts."""
 
 import datetime as dt
 
-import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -32,6 +31,7 @@ from .terms import (
     format_public_id,
     participant_order,
     partner_order,
+    status_on,
     status_rule,
     year_span,
 )
@@ -101,8 +101,9 @@ class AgreementQuerySet(PublishableQuerySet):
 
     def for_representation(self):
         """What ``registry.representation`` reads with each agreement: its program
-        (the rest comes a page or chunk at a time, in AgreementRelations)."""
-        return self.select_related("program")
+        (the rest comes a page or chunk at a time, in AgreementRelations), and not the
+        search documents, the bulk of a row that nothing shown reads."""
+        return self.select_related("program").defer("search_title", "search_text")
 
     def for_detail(self):
         return (
@@ -291,14 +292,7 @@ class Agreement(BilingualNameMixin, PublishableModel, TimeStampedModel):
 
     @property
     def current_status(self) -> str:
-        today = timezone.localdate()
-        rule = status_rule(
-            not_started=np.bool_(
-                self.start_date is not None and self.start_date > today
-            ),
-            finished=np.bool_(self.end_date is not None and self.end_date < today),
-        )
-        return next(status for status, holds in rule.items() if holds)
+        return status_on(timezone.localdate(), self.start_date, self.end_date)
 
     @property
     def current_status_label(self) -> str:

@@ -3,8 +3,10 @@ classes and roles, the status rule, year spans, search orders and the order in w
 participants are listed (SQL, the search engine and Python all read these)."""
 
 import datetime as dt
+import functools
 import re
 
+import numpy as np
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -51,6 +53,17 @@ def status_rule(*, not_started, finished) -> dict:
         Status.ENDED: finished & ~not_started,
         Status.ACTIVE: ~not_started & ~finished,
     }
+
+
+@functools.lru_cache(maxsize=65536)
+def status_on(today: dt.date, start: dt.date | None, end: dt.date | None) -> str:
+    """One agreement's status on ``today``: ``status_rule`` on single values (kept,
+    as an export asks it of every agreement and most share their dates)."""
+    rule = status_rule(
+        not_started=np.bool_(start is not None and start > today),
+        finished=np.bool_(end is not None and end < today),
+    )
+    return next(status for status, holds in rule.items() if holds)
 
 
 def year_span(year: int) -> tuple[dt.date, dt.date]:

@@ -2,7 +2,6 @@
 and what a staff write of one may send."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -22,7 +21,7 @@ from ...models import (
     PublicationState,
     Status,
 )
-from ...representation import AgreementRelations, public_agreement
+from ...representation import AddressOf, AgreementRelations, public_agreement
 from ...rules import ProposedParticipant, check_agreement_composition
 from ...services import Participant, Partner, Source, agreement_save
 from .common import (
@@ -105,15 +104,8 @@ class AgreementSerializer(PublicPageUrlMixin, serializers.Serializer):
     )
     updated_at = serializers.DateTimeField()
 
-    _url_parts = None  # set by urls()
-
     class Meta:
         list_serializer_class = AgreementListSerializer
-
-    def get_api_url(self, agreement) -> str:
-        return self.absolute(
-            reverse("api:agreement-detail", kwargs={"public_id": agreement.public_id})
-        )
 
     def to_representation(self, agreement):
         return self.represent(agreement, AgreementRelations([agreement.pk]))
@@ -129,18 +121,17 @@ class AgreementSerializer(PublicPageUrlMixin, serializers.Serializer):
             data["publication_state"] = agreement.publication_state
         return data
 
-    def urls(self, agreement) -> list[str]:
-        """The agreement's page and API URLs. Reversing them cost a tenth of a page:
-        the first agreement's, split at its public ID, give every other's."""
-        if self._url_parts is None:
-            self._url_parts = [
-                url.rpartition(agreement.public_id)
-                for url in (self.get_url(agreement), self.get_api_url(agreement))
-            ]
-        return [
-            before + agreement.public_id + after
-            for before, _public_id, after in self._url_parts
-        ]
+    def urls(self, agreement) -> tuple[str, str]:
+        """The agreement's page and API addresses, absolute when there is a request
+        (AddressOf: one reverse a page, not two an agreement)."""
+        if "addresses" not in self.context:
+            prefix = self.absolute("/").removesuffix("/")
+            self.context["addresses"] = (
+                AddressOf("registry:agreement_detail", prefix=prefix),
+                AddressOf("api:agreement-detail", prefix=prefix),
+            )
+        page, api = self.context["addresses"]
+        return page(agreement.public_id), api(agreement.public_id)
 
 
 class PartialDateField(serializers.CharField):

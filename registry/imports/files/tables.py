@@ -47,6 +47,12 @@ class Table:
     headerless_columns: list[str] = field(default_factory=list)
 
 
+def _is_comment(cells: list[str]) -> bool:
+    """A record of one cell starting with "#": a comment line, not a row."""
+    filled = [cell for cell in cells if cell]
+    return len(filled) == 1 and cells[0].startswith("#")
+
+
 def tabulate(
     records: Iterable[tuple[int, list[str]]], max_rows: int
 ) -> tuple[list[str], list[Row], list[str]] | None:
@@ -70,6 +76,8 @@ def tabulate(
             for index, cell in enumerate(cells)
             if cell and (index >= len(header_cells) or not header_cells[index])
         )
+        if _is_comment(cells):
+            continue  # e.g. the closing line of our CSV exports, "# rows exported: 12"
         values = {
             header: cells[index] if index < len(cells) else ""
             for index, header in columns
