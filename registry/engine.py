@@ -18,6 +18,7 @@ never shows.
 """
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -313,18 +314,30 @@ def _postings():
 _lock = threading.Lock()
 _index: PublishedIndex | None = None
 _checked_at = 0.0
+# Set in a served process (start_refresher): searches never build the index then.
+_refresher: threading.Thread | None = None
+logger = logging.getLogger(__name__)
 
 
 def forget_published_index() -> None:
-    """Drop this process's index: the next search builds it anew (tests use it, since
-    a rolled-back transaction can reuse a version number with other contents)."""
-    global _index
-    _index = None
+    """Drop this process's index and stop serving from a refresher: the next search
+    builds it anew (tests use it, since a rolled-back transaction can reuse a version
+    number with other contents)."""
+    global _index, _refresher
+    _index, _refresher = None, None
 
 
 def published_index() -> PublishedIndex:
-    """This process's index, rebuilt when the registry changed since it was built."""
+    """This process's index.
+
+    In a served process (``start_refresher``) the current index, always: the next one
+    is built off the request path and swapped in. Elsewhere (commands, tests, the
+    development server) it is rebuilt here when the registry has changed, checked at
+    most every ``SEARCH_INDEX_REFRESH_SECONDS``.
+    """
     global _index, _checked_at
+    if _refresher is not None and _index is not None:
+        return _index
     now = time.monotonic()
     interval = settings.SEARCH_INDEX_REFRESH_SECONDS
     if _index is not None and now - _checked_at < interval:
@@ -336,6 +349,46 @@ def published_index() -> PublishedIndex:
             if _index is None or _index.version != version:
                 _index = PublishedIndex(version)
     return _index
+
+
+def refresh_published_index() -> bool:
+    """Build the index anew if the registry changed since this process's was built,
+    then swap it in (a search holds on to the index it started with); whether it did.
+    The refresher's work, one round."""
+    global _index
+    version = SearchIndexVersion.current()
+    if _index is not None and _index.version == version:
+        return False
+    fresh = PublishedIndex(version)
+    with _lock:
+        _index = fresh
+    return True
+
+
+def start_refresher() -> None:
+    """Build this process's index now, before it serves anyone, then keep it fresh
+    from a thread of its own (gunicorn's post_fork calls this: see
+    usjp_site/gunicorn.conf.py). From then on no search builds an index."""
+    global _refresher
+    if _refresher is not None:
+        return
+    refresh_published_index()
+    thread = threading.Thread(target=_refresh_forever, name="search-index", daemon=True)
+    _refresher = thread
+    thread.start()
+
+
+def _refresh_forever() -> None:
+    from django.db import close_old_connections
+
+    while _refresher is threading.current_thread():
+        time.sleep(settings.SEARCH_INDEX_REFRESH_SECONDS)
+        try:
+            close_old_connections()
+            refresh_published_index()
+        except Exception:
+            # The database away for a moment: keep serving the index there is.
+            logger.exception("The search index could not be refreshed.")
 
 
 class PublishedRows(Sequence):

@@ -1,0 +1,80 @@
+"""The search index in a served process (registry.engine.start_refresher): searches
+use the index there is and never build one; the next is built off the request path
+and swapped in."""
+
+import pytest
+
+from registry import engine
+from registry.models import Agreement, SearchIndexVersion
+from tests.factories import make_agreement
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """This process as a served worker, without its thread: the test runs the
+    refresher's rounds itself."""
+    engine.refresh_published_index()
+    monkeypatch.setattr(engine, "_refresher", object())
+    builds = []
+    real = engine.PublishedIndex
+
+    def counted(version):
+        builds.append(version)
+        return real(version)
+
+    monkeypatch.setattr(engine, "PublishedIndex", counted)
+    return builds
+
+
+def test_a_search_never_builds_the_index_once_the_process_serves(client, served):
+    before = engine.published_index()
+    make_agreement(title="A partnership published a moment ago")
+    assert SearchIndexVersion.current() != before.version
+
+    response = client.get("/agreements/?q=moment")
+
+    assert response.status_code == 200
+    assert served == []  # the request used the index there was
+    assert engine.published_index() is before
+
+
+def test_the_refresher_builds_the_next_index_and_swaps_it_in(client, served):
+    before = engine.published_index()
+    agreement = make_agreement(title="A partnership published a moment ago")
+
+    assert engine.refresh_published_index() is True
+    assert served == [SearchIndexVersion.current()]
+    after = engine.published_index()
+    assert after is not before and agreement.pk in after.ids.tolist()
+    assert (
+        "A partnership published"
+        in client.get("/agreements/?q=moment").content.decode()
+    )
+    # Nothing changed since: the next round builds nothing.
+    assert engine.refresh_published_index() is False
+    assert len(served) == 1
+
+
+def test_a_withdrawn_agreement_never_shows_while_the_index_lags(client, served):
+    """Rows shown are read through published(): an index a moment behind cannot show
+    a record withdrawn since."""
+    agreement = make_agreement(title="Soon withdrawn exchange")
+    engine.refresh_published_index()
+    Agreement.objects.filter(pk=agreement.pk).update(publication_state="withdrawn")
+
+    page = client.get("/agreements/?q=withdrawn").content.decode()
+
+    assert "Soon withdrawn exchange" not in page
+
+
+def test_the_refresher_thread_starts_once_and_stops_when_forgotten(monkeypatch):
+    started = []
+    monkeypatch.setattr(engine, "refresh_published_index", lambda: started.append(1))
+    monkeypatch.setattr(engine.threading.Thread, "start", lambda self: None)
+    engine.start_refresher()
+    engine.start_refresher()
+    assert started == [1] and engine._refresher is not None
+    engine.forget_published_index()
+    assert engine._refresher is None
