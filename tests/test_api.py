@@ -643,6 +643,48 @@ def test_staff_stats_of_a_text_search_count_in_sql_on_every_database(
         assert staff == public and public["total"] > 0, group_by
 
 
+def test_large_groupings_come_a_page_at_a_time_and_the_pages_add_up(client, db):
+    """The pairing table of 600 generated agreements has more groups than a page:
+    each page says how many there are in all, links the next, stays small, and the
+    pages together are the whole table, in order."""
+    from registry.demo import seed_demo_agreements
+
+    seed_demo_agreements(count=600, seed=3)
+    url = f"{API}/agreements/stats/?group_by=us_institution,jp_institution"
+    whole = get(client, f"{url}&limit=5000")
+    assert whole["group_count"] == len(whole["groups"]) > 200
+    first = client.get(url, HTTP_ACCEPT="application/json")
+    assert len(first.content) < 100_000
+    pages, body = [], first.json()
+    while True:
+        assert body["group_count"] == whole["group_count"]
+        assert len(body["groups"]) <= body["limit"] == 200
+        pages += body["groups"]
+        if body["next"] is None:
+            break
+        body = get(client, body["next"])
+    assert pages == whole["groups"]
+    assert body["previous"] and get(client, body["previous"])["offset"] == (
+        body["offset"] - 200
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("limit=0", "from 1 to 5000"),
+        ("limit=x", "from 1 to 5000"),
+        ("offset=-1", "from 0 up"),
+    ],
+)
+def test_a_group_page_out_of_bounds_is_refused_with_its_bounds(client, query, words):
+    body = get(
+        client, f"{API}/agreements/stats/?group_by=discipline&{query}", status=400
+    )
+    name = query.split("=")[0]
+    assert words in body["errors"][name][0]
+
+
 # -- the resolver ----------------------------------------------------------------------
 
 

@@ -27,9 +27,7 @@ class StatsJSONRenderer(JSONRenderer):
             return super().render(data.as_dict(), accepted_media_type, renderer_context)
         separators = SHORT_SEPARATORS if self.compact else LONG_SEPARATORS
         head = super().render(
-            {"total": data.total, "group_by": data.group_by, "groups": []},
-            accepted_media_type,
-            renderer_context,
+            {**data.head(), "groups": []}, accepted_media_type, renderer_context
         )
         body = self._groups(data.groups, separators)
         # The head ends with the empty list of groups and the closing brace: "[]}".

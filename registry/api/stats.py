@@ -100,6 +100,15 @@ class Groups(Sequence):
     def __len__(self):
         return len(self.counts)
 
+    def window(self, offset: int, limit: int) -> "Groups":
+        """Groups ``offset`` to ``offset + limit`` (a page of them)."""
+        end = offset + limit
+        return Groups(
+            members=self.members,
+            indices=[indices[offset:end] for indices in self.indices],
+            counts=self.counts[offset:end],
+        )
+
     def __getitem__(self, position):
         if isinstance(position, slice):
             return [self[i] for i in range(len(self))[position]]
@@ -119,13 +128,43 @@ class Stats:
     total: int
     group_by: list[str]
     groups: Groups
+    # Set by page(): the groups shown are a window of group_count.
+    group_count: int | None = None
+    offset: int = 0
+    limit: int | None = None
+    next: str | None = None
+    previous: str | None = None
+
+    def page(self, *, offset: int, limit: int, link) -> "Stats":
+        """Groups ``offset`` to ``offset + limit``, with the number of all of them and
+        the links (``link(offset)``) to the pages before and after."""
+        count = len(self.groups)
+        return Stats(
+            total=self.total,
+            group_by=self.group_by,
+            groups=self.groups.window(offset, limit),
+            group_count=count,
+            offset=offset,
+            limit=limit,
+            next=link(offset + limit) if offset + limit < count else None,
+            previous=link(max(offset - limit, 0)) if offset > 0 else None,
+        )
+
+    def head(self) -> dict:
+        """Everything but the groups, in the order the JSON writes them."""
+        head = {"total": self.total, "group_by": self.group_by}
+        if self.group_count is not None:
+            head |= {
+                "group_count": self.group_count,
+                "offset": self.offset,
+                "limit": self.limit,
+                "next": self.next,
+                "previous": self.previous,
+            }
+        return head
 
     def as_dict(self) -> dict:
-        return {
-            "total": self.total,
-            "group_by": self.group_by,
-            "groups": list(self.groups),
-        }
+        return {**self.head(), "groups": list(self.groups)}
 
 
 def parse_group_by(text: str) -> list[str]:

@@ -28,6 +28,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler
 
 from ..engine import PublishedRows, published_index
@@ -118,12 +119,51 @@ class StableOrderingFilter(OrderingFilter):
         return ordering
 
 
+def whole_number(request, name: str, default: int, low: int, high: int | None):
+    """A whole-number query parameter within bounds; refused with a message."""
+    text = request.query_params.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bounds = (
+            _("a whole number from %(low)s to %(high)s") % {"low": low, "high": high}
+            if high is not None
+            else _("a whole number from %(low)s up") % {"low": low}
+        )
+        raise ValidationError(
+            {
+                name: [
+                    _("“%(value)s” is not %(bounds)s.")
+                    % {"value": text, "bounds": bounds}
+                ]
+            }
+        )
+    return value
+
+
 def is_staff(request) -> bool:
     return bool(request.user and request.user.is_staff)
 
 
 FILTER_ERRORS = OpenApiResponse(
     description=_("An unreadable filter value: `errors` names the parameter.")
+)
+STATS_LIMIT = 200  # groups a page: the pairs' page stays under 100 KB
+STATS_MAX_LIMIT = 5000
+GROUPS_LIMIT = OpenApiParameter(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": STATS_MAX_LIMIT},
+    description=_("How many groups, most agreements first (%(default)s by default).")
+    % {"default": STATS_LIMIT},
+)
+GROUPS_OFFSET = OpenApiParameter(
+    "offset",
+    {"type": "integer", "minimum": 0},
+    description=_("How many groups to skip; `next` and `previous` link the pages."),
 )
 GROUP_BY = OpenApiParameter(
     "group_by",
@@ -209,7 +249,7 @@ class AgreementViewSet(viewsets.ModelViewSet):
             "The total equals the list's count under the same filters. Each group's "
             "`key` is what the filter of the same name takes."
         ),
-        parameters=[GROUP_BY],
+        parameters=[GROUP_BY, GROUPS_LIMIT, GROUPS_OFFSET],
         filters=True,
         responses={200: serializers.StatsSerializer, 400: FILTER_ERRORS},
     )
@@ -225,10 +265,18 @@ class AgreementViewSet(viewsets.ModelViewSet):
             group_by = parse_group_by(request.query_params.get("group_by", ""))
         except UnknownKey as error:
             raise ValidationError({"group_by": [str(error)]}) from None
+        limit = whole_number(request, "limit", STATS_LIMIT, 1, STATS_MAX_LIMIT)
+        offset = whole_number(request, "offset", 0, 0, None)
         result = agreement_stats(
             filterset=self.validated_filterset(),
             group_by=group_by,
             published_only=not is_staff(request),
+        ).page(
+            offset=offset,
+            limit=limit,
+            link=lambda at: replace_query_param(
+                request.build_absolute_uri(), "offset", at
+            ),
         )
         # Stats as they are: StatsSerializer documents them (the schema above), but
         # serializing some 20,000 groups field by field cost 150 ms.

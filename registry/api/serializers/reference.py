@@ -120,6 +120,13 @@ class StatsSerializer(serializers.Serializer):
         help_text=_("Agreements matching the filters: the list's count.")
     )
     group_by = serializers.ListField(child=serializers.CharField())
+    group_count = serializers.IntegerField(help_text=_("How many groups there are."))
+    offset = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    next = serializers.URLField(
+        allow_null=True, help_text=_("The next page of groups.")
+    )
+    previous = serializers.URLField(allow_null=True)
     groups = StatsGroupSerializer(many=True)
 
 
