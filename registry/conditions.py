@@ -41,7 +41,7 @@ class InFacet(Condition):
         chosen = np.zeros(len(index), dtype=bool)
         for dimension in self.dimensions:
             for value in self.values:
-                chosen[index.by_value.get((dimension, value), EMPTY)] = True
+                chosen[index.with_value(dimension, value)] = True
         return chosen
 
 

@@ -37,6 +37,7 @@ from .conditions import (
     NO_DATE,
     Criteria,
 )
+from .index_store import load_index
 from .models import (
     Agreement,
     Classification,
@@ -56,9 +57,38 @@ class SearchResult:
     facet_counts: dict  # facet name -> {value: count}
 
 
+# The orders an index keeps (relevance is the text search's own).
+ORDER_KEYS = [key for key in Sort.ORDERINGS if key != Sort.RELEVANCE]
+
+
 class PublishedIndex:
-    def __init__(self, version: int):
+    """The published agreements as arrays: their ids, the columns searches filter on,
+    each order, and per facet dimension every (position, value) pair, sorted by
+    value. Built from the database (``build``) or mapped from the machine's shared
+    store (registry.index_store), where every worker reads one copy."""
+
+    def __init__(self, version: int, arrays: dict, *, synthetic_count: int):
         self.version = version
+        self.arrays = arrays
+        self.ids = arrays["ids"]
+        self.classification = arrays["classification"]
+        self.start = arrays["start"]
+        self.end = arrays["end"]
+        self.synthetic_count = synthetic_count
+        self.orders = {key: arrays[f"order.{key}"] for key in ORDER_KEYS}
+        self.pairs = {
+            Dimension(int(name.split(".")[1])): (array, arrays[f"values.{name[10:]}"])
+            for name, array in arrays.items()
+            if name.startswith("positions.")
+        }
+        self._pair_cache = {}
+        # What other modules derive from the index and keep as long as it lives
+        # (registry.api.stats keeps the names of the records it counts).
+        self.memo = {}
+
+    @classmethod
+    def build(cls, version: int) -> "PublishedIndex":
+        """The index of the published agreements as the database holds them now."""
         rows = list(
             Agreement.objects.published()
             .order_by("pk")
@@ -66,56 +96,48 @@ class PublishedIndex:
                 "pk", "classification", "start_date", "end_date", "is_synthetic"
             )
         )
-        self.ids = np.array([row[0] for row in rows], dtype=np.int64)
-        self.classification = np.array(
-            [CLASSIFICATION_CODES.get(row[1], -1) for row in rows], dtype=np.int8
-        )
-        self.start = np.array([_ordinal(row[2]) for row in rows], dtype=np.int32)
-        self.end = np.array([_ordinal(row[3]) for row in rows], dtype=np.int32)
-        self.synthetic_count = sum(1 for row in rows if row[4])
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        arrays = {
+            "ids": ids,
+            "classification": np.array(
+                [CLASSIFICATION_CODES.get(row[1], -1) for row in rows], dtype=np.int8
+            ),
+            "start": np.array([_ordinal(row[2]) for row in rows], dtype=np.int32),
+            "end": np.array([_ordinal(row[3]) for row in rows], dtype=np.int32),
+        }
         # Each order as positions, read from the database with the SQL path's own
         # ordering, so that a page and its export list results alike.
-        self.orders = {
-            key: self.positions(
-                Agreement.objects.published()
-                .order_by(*ordering)
-                .values_list("pk", flat=True)
+        for key in ORDER_KEYS:
+            ordered = Agreement.objects.published().order_by(*Sort.ORDERINGS[key])
+            arrays[f"order.{key}"] = _positions_in(
+                ids, np.array(list(ordered.values_list("pk", flat=True)), np.int64)
             )
-            for key, ordering in Sort.ORDERINGS.items()
-            if key != Sort.RELEVANCE
-        }
-        self.by_value: dict[tuple[int, int], np.ndarray] = {}
-        positions_by_dimension = defaultdict(list)
-        values_by_dimension = defaultdict(list)
+        positions, values = defaultdict(list), defaultdict(list)
         for dimension, value, members in _postings():
-            positions = self.positions(members)
-            self.by_value[(dimension, value)] = positions
-            positions_by_dimension[dimension].append(positions)
-            values_by_dimension[dimension].append(
-                np.full(len(positions), value, dtype=np.int64)
-            )
-        # Per dimension, every (position, value) pair: one pass counts a whole facet.
-        self.pairs = {
-            dimension: (
-                np.concatenate(positions_by_dimension[dimension]),
-                np.concatenate(values_by_dimension[dimension]),
-            )
-            for dimension in positions_by_dimension
-        }
-        self._pair_cache = {}
-        # What other modules derive from the index and keep as long as it lives
-        # (registry.api.stats keeps the names of the records it counts).
-        self.memo = {}
+            found = _positions_in(ids, members)
+            positions[dimension].append(found)
+            values[dimension].append(np.full(len(found), value, dtype=np.int64))
+        for dimension in positions:
+            # By value, then position: a value's agreements are one slice.
+            pair_positions = np.concatenate(positions[dimension])
+            pair_values = np.concatenate(values[dimension])
+            order = np.lexsort((pair_positions, pair_values))
+            arrays[f"positions.{int(dimension)}"] = pair_positions[order]
+            arrays[f"values.{int(dimension)}"] = pair_values[order]
+        return cls(version, arrays, synthetic_count=sum(1 for row in rows if row[4]))
+
+    def with_value(self, dimension, value) -> np.ndarray:
+        """Positions of the agreements with this value of this dimension."""
+        if dimension not in self.pairs:
+            return EMPTY
+        positions, values = self.pairs[dimension]
+        first, last = np.searchsorted(values, [value, value + 1])
+        return positions[first:last]
 
     def positions(self, ids) -> np.ndarray:
         """Positions of these ids, in their order, leaving out any not in the index
         (new since)."""
-        ids = np.asarray(ids, dtype=np.int64)
-        if not len(self.ids):
-            return EMPTY
-        positions = np.searchsorted(self.ids, ids)
-        clipped = np.minimum(positions, len(self.ids) - 1)
-        return clipped[self.ids[clipped] == ids]
+        return _positions_in(self.ids, np.asarray(ids, dtype=np.int64))
 
     def __len__(self):
         return len(self.ids)
@@ -285,6 +307,16 @@ def _ordinal(value):
     return value.toordinal() if value else 0
 
 
+def _positions_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions of ``wanted`` ids in the sorted ``ids``, in their order, leaving
+    out any not there."""
+    if not len(ids):
+        return EMPTY
+    positions = np.searchsorted(ids, wanted)
+    clipped = np.minimum(positions, len(ids) - 1)
+    return clipped[ids[clipped] == wanted]
+
+
 def _postings():
     """(dimension, value, agreement ids) of each facet value of published agreements.
 
@@ -347,7 +379,7 @@ def published_index() -> PublishedIndex:
     if _index is None or _index.version != version:
         with _lock:
             if _index is None or _index.version != version:
-                _index = PublishedIndex(version)
+                _index = load_index(version)
     return _index
 
 
@@ -359,7 +391,7 @@ def refresh_published_index() -> bool:
     version = SearchIndexVersion.current()
     if _index is not None and _index.version == version:
         return False
-    fresh = PublishedIndex(version)
+    fresh = load_index(version)
     with _lock:
         _index = fresh
     return True
@@ -367,7 +399,7 @@ def refresh_published_index() -> bool:
 
 def start_refresher() -> None:
     """Build this process's index now, before it serves anyone, then keep it fresh
-    from a thread of its own (gunicorn's post_fork calls this: see
+    from a thread of its own (gunicorn's post_worker_init calls this: see
     usjp_site/gunicorn.conf.py). From then on no search builds an index."""
     global _refresher
     if _refresher is not None:

@@ -2,6 +2,7 @@
 use the index there is and never build one; the next is built off the request path
 and swapped in."""
 
+import numpy as np
 import pytest
 
 from registry import engine
@@ -18,13 +19,13 @@ def served(monkeypatch):
     engine.refresh_published_index()
     monkeypatch.setattr(engine, "_refresher", object())
     builds = []
-    real = engine.PublishedIndex
+    real = engine.load_index
 
     def counted(version):
         builds.append(version)
         return real(version)
 
-    monkeypatch.setattr(engine, "PublishedIndex", counted)
+    monkeypatch.setattr(engine, "load_index", counted)
     return builds
 
 
@@ -78,3 +79,55 @@ def test_the_refresher_thread_starts_once_and_stops_when_forgotten(monkeypatch):
     assert started == [1] and engine._refresher is not None
     engine.forget_published_index()
     assert engine._refresher is None
+
+
+# -- the machine's shared store --------------------------------------------------------
+
+
+@pytest.fixture
+def store(settings, tmp_path):
+    settings.SEARCH_INDEX_DIR = str(tmp_path)
+    return tmp_path
+
+
+def test_an_index_is_built_once_into_the_store_and_mapped_by_every_process(
+    store, monkeypatch
+):
+    from registry import index_store
+    from registry.conditions import Criteria
+
+    make_agreement(title="Shared index partnership")
+    version = SearchIndexVersion.current()
+    built = []
+    real_build = engine.PublishedIndex.build
+    monkeypatch.setattr(
+        engine.PublishedIndex,
+        "build",
+        classmethod(lambda cls, v: built.append(v) or real_build(v)),
+    )
+
+    first = index_store.load_index(version)
+    second = index_store.load_index(version)  # another worker, later
+
+    assert built == [version]
+    assert isinstance(second.ids, np.memmap) and isinstance(second.start, np.memmap)
+    memory = real_build(version)
+    for name, array in memory.arrays.items():
+        assert np.array_equal(second.arrays[name], array), name
+    everything = Criteria()
+    assert second.search(everything, facet_dimensions={}).ids.tolist() == (
+        memory.search(everything, facet_dimensions={}).ids.tolist()
+    )
+    assert first.synthetic_count == memory.synthetic_count
+
+
+def test_the_store_keeps_the_newest_versions(store):
+    from registry import index_store
+
+    for _ in range(5):
+        SearchIndexVersion.bump()
+        index_store.load_index(SearchIndexVersion.current())
+    (root,) = [path for path in store.iterdir() if path.is_dir()]
+    kept = sorted(int(path.name[1:]) for path in root.glob("v*"))
+    current = SearchIndexVersion.current()
+    assert kept == [current - 2, current - 1, current]

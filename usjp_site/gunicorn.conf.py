@@ -22,9 +22,35 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
+# The application is loaded once, in the master, and the workers are forked from it:
+# they share its memory (Django, numpy, the code) until they write to it.
+preload_app = True
 
 
-def post_fork(server, worker):
+def when_ready(server):
+    # The master writes the current index into the machine's store (SEARCH_INDEX_DIR)
+    # before any worker starts, so that workers only map it. Its database connection
+    # is closed again: forked workers must not share it.
+    from django.db import connections
+
+    from registry.engine import SearchIndexVersion
+    from registry.index_store import load_index
+
+    load_index(SearchIndexVersion.current())
+    connections.close_all()
+
+
+def pre_fork(server, worker):
+    # What the master holds moves out of the garbage collector's reach: collections
+    # in a worker would otherwise write to (and so copy) every shared object's page.
+    import gc
+
+    gc.freeze()
+
+
+def post_worker_init(worker):
+    # After the worker has loaded the application (Django is set up), before it
+    # accepts a connection.
     from registry.engine import start_refresher
 
     start_refresher()

@@ -6,6 +6,7 @@ and ``DATABASE_URL=postgres://…``.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -183,6 +184,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = False
 # How long a process may answer searches before checking whether the registry changed
 # (registry.engine): a change shows in public search within this many seconds.
 SEARCH_INDEX_REFRESH_SECONDS = env_float("SEARCH_INDEX_REFRESH_SECONDS", 2.0)
+# Where the processes of a machine share one copy of the search index
+# (registry.index_store); empty: each process keeps its own in memory.
+SEARCH_INDEX_DIR = env_str(
+    "SEARCH_INDEX_DIR", str(Path(tempfile.gettempdir()) / "usjp-search-index")
+)
 
 # One cache for every process of a machine or a cluster when REDIS_URL is set (figures,
 # and later shared limits); local memory, per process, otherwise.

@@ -1,0 +1,94 @@
+"""One copy of the search index per machine, shared by every worker.
+
+The first process to need an index version builds it (under a file lock, so one
+process builds while the others wait off the request path) and writes its arrays as
+``.npy`` files into ``SEARCH_INDEX_DIR``; every process then maps those files
+read-only (``numpy.load(mmap_mode="r")``), so the operating system keeps one copy in
+memory however many workers read it. The few newest versions are kept; an older one
+is removed, its files staying readable by a process that still maps them until it
+lets go.
+
+Versions are those of ``SearchIndexVersion``, which only grows, within one database:
+the directory is named after the database. Restoring an older copy of the database
+means clearing the directory. With ``SEARCH_INDEX_DIR`` empty (the tests) each
+process builds its own index in memory.
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+
+KEEP_VERSIONS = 3
+
+
+def load_index(version: int):
+    """The index of ``version``: mapped from the store, built into it first if no
+    process has yet."""
+    from .engine import PublishedIndex  # the engine maps its indexes through here
+
+    if not settings.SEARCH_INDEX_DIR:
+        return PublishedIndex.build(version)
+    root = Path(settings.SEARCH_INDEX_DIR) / _database_key()
+    target = root / f"v{version}"
+    if not (target / "meta.json").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / ".lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not (target / "meta.json").exists():
+                    _write(PublishedIndex.build(version), target)
+                    _prune(root)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    return _read(target)
+
+
+def _database_key() -> str:
+    database = connection.settings_dict
+    where = (
+        f"{connection.vendor}:{database['HOST']}:{database['PORT']}:{database['NAME']}"
+    )
+    return f"{connection.vendor}-{hashlib.sha256(where.encode()).hexdigest()[:16]}"
+
+
+def _write(index, target: Path) -> None:
+    """The index's arrays, then its meta.json last, into a new directory renamed
+    into place: a reader sees a whole version or none."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    for name, array in index.arrays.items():
+        np.save(partial / f"{name}.npy", np.ascontiguousarray(array))
+    meta = {"version": index.version, "synthetic_count": index.synthetic_count}
+    (partial / "meta.json").write_text(json.dumps(meta))
+    os.rename(partial, target)
+
+
+def _read(target: Path):
+    from .engine import PublishedIndex
+
+    meta = json.loads((target / "meta.json").read_text())
+    arrays = {
+        path.name.removesuffix(".npy"): np.load(path, mmap_mode="r")
+        for path in target.glob("*.npy")
+    }
+    return PublishedIndex(
+        meta["version"], arrays, synthetic_count=meta["synthetic_count"]
+    )
+
+
+def _prune(root: Path) -> None:
+    versions = sorted(
+        (int(path.name[1:]), path)
+        for path in root.glob("v*")
+        if path.name[1:].isdigit()
+    )
+    for _version, path in versions[:-KEEP_VERSIONS]:
+        shutil.rmtree(path, ignore_errors=True)
