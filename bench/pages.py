@@ -118,7 +118,25 @@ def time_pages() -> dict:
                 "p95_ms": samples[int(len(samples) * 0.95) - 1],
             }
         )
-    return {"index_build_ms": build_ms, "requests": rows}
+    return {"index_build_ms": build_ms, "update_ms": time_update(), "requests": rows}
+
+
+def time_update() -> float:
+    """How long an index takes to take in one edited agreement (a median of 5): the
+    wait, beyond SEARCH_INDEX_REFRESH_SECONDS at most, before an edit shows."""
+    from registry import engine
+    from registry.search import refresh_agreement_index
+
+    engine.published_index()
+    pk = Agreement.objects.published().order_by("pk").values_list("pk", flat=True)[0]
+    samples = []
+    for round_ in range(5):
+        Agreement.objects.filter(pk=pk).update(title=f"Edited for the bench {round_}")
+        refresh_agreement_index(agreement_ids=[pk])
+        started = time.perf_counter()
+        assert engine.refresh_published_index()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
 
 
 def time_export() -> dict:

@@ -40,6 +40,7 @@ from .conditions import (
 from .index_store import load_index
 from .models import (
     Agreement,
+    AgreementFacet,
     Classification,
     Dimension,
     Institution,
@@ -67,14 +68,14 @@ class PublishedIndex:
     value. Built from the database (``build``) or mapped from the machine's shared
     store (registry.index_store), where every worker reads one copy."""
 
-    def __init__(self, version: int, arrays: dict, *, synthetic_count: int):
+    def __init__(self, version: int, arrays: dict):
         self.version = version
         self.arrays = arrays
         self.ids = arrays["ids"]
         self.classification = arrays["classification"]
         self.start = arrays["start"]
         self.end = arrays["end"]
-        self.synthetic_count = synthetic_count
+        self.synthetic_count = int(arrays["synthetic"].sum())
         self.orders = {key: arrays[f"order.{key}"] for key in ORDER_KEYS}
         self.pairs = {
             Dimension(int(name.split(".")[1])): (array, arrays[f"values.{name[10:]}"])
@@ -104,27 +105,70 @@ class PublishedIndex:
             ),
             "start": np.array([_ordinal(row[2]) for row in rows], dtype=np.int32),
             "end": np.array([_ordinal(row[3]) for row in rows], dtype=np.int32),
+            "synthetic": np.array([row[4] for row in rows], dtype=bool),
         }
-        # Each order as positions, read from the database with the SQL path's own
-        # ordering, so that a page and its export list results alike.
-        for key in ORDER_KEYS:
-            ordered = Agreement.objects.published().order_by(*Sort.ORDERINGS[key])
-            arrays[f"order.{key}"] = _positions_in(
-                ids, np.array(list(ordered.values_list("pk", flat=True)), np.int64)
-            )
+        arrays |= _orders(ids)
         positions, values = defaultdict(list), defaultdict(list)
         for dimension, value, members in _postings():
             found = _positions_in(ids, members)
             positions[dimension].append(found)
             values[dimension].append(np.full(len(found), value, dtype=np.int64))
         for dimension in positions:
-            # By value, then position: a value's agreements are one slice.
-            pair_positions = np.concatenate(positions[dimension])
-            pair_values = np.concatenate(values[dimension])
-            order = np.lexsort((pair_positions, pair_values))
-            arrays[f"positions.{int(dimension)}"] = pair_positions[order]
-            arrays[f"values.{int(dimension)}"] = pair_values[order]
-        return cls(version, arrays, synthetic_count=sum(1 for row in rows if row[4]))
+            arrays |= _pairs(
+                dimension,
+                np.concatenate(positions[dimension]),
+                np.concatenate(values[dimension]),
+            )
+        return cls(version, arrays)
+
+    def updated(self, version: int, changed) -> "PublishedIndex":
+        """This index with the ``changed`` agreements read again from the database
+        (published, changed, withdrawn or gone): what a few edits need, a fraction of
+        a whole build, which reads every published agreement and facet row."""
+        changed = np.unique(np.asarray(changed, dtype=np.int64))
+        gone = np.zeros(len(self), dtype=bool)
+        gone[self.positions(changed)] = True
+        rows = list(
+            Agreement.objects.published()
+            .filter(pk__any_of=changed.tolist())
+            .values_list(
+                "pk", "classification", "start_date", "end_date", "is_synthetic"
+            )
+        )
+        added = np.array([row[0] for row in rows], dtype=np.int64)
+        ids = np.concatenate([self.ids[~gone], added])
+        order = np.argsort(ids, kind="stable")
+        ids = ids[order]
+        arrays = {"ids": ids}
+        for name, dtype, column in (
+            (
+                "classification",
+                np.int8,
+                [CLASSIFICATION_CODES.get(r[1], -1) for r in rows],
+            ),
+            ("start", np.int32, [_ordinal(r[2]) for r in rows]),
+            ("end", np.int32, [_ordinal(r[3]) for r in rows]),
+            ("synthetic", bool, [r[4] for r in rows]),
+        ):
+            kept = self.arrays[name][~gone]
+            arrays[name] = np.concatenate([kept, np.array(column, dtype=dtype)])[order]
+        arrays |= _orders(ids)
+        facets = defaultdict(list)
+        for agreement_id, dimension, value in AgreementFacet.objects.filter(
+            agreement__any_of=added.tolist()
+        ).values_list("agreement_id", "dimension", "value"):
+            facets[Dimension(dimension)].append((agreement_id, value))
+        for dimension in set(self.pairs) | set(facets):
+            old_positions, old_values = self.pairs.get(dimension, (EMPTY, EMPTY))
+            kept = ~gone[old_positions]
+            new = np.array(facets.get(dimension, []), dtype=np.int64).reshape(-1, 2)
+            pair_ids = np.concatenate([self.ids[old_positions[kept]], new[:, 0]])
+            arrays |= _pairs(
+                dimension,
+                _positions_in(ids, pair_ids),
+                np.concatenate([old_values[kept], new[:, 1]]),
+            )
+        return PublishedIndex(version, arrays)
 
     def with_value(self, dimension, value) -> np.ndarray:
         """Positions of the agreements with this value of this dimension."""
@@ -307,6 +351,28 @@ def _ordinal(value):
     return value.toordinal() if value else 0
 
 
+def _orders(ids: np.ndarray) -> dict:
+    """Each order as positions, read from the database with the SQL path's own
+    ordering, so that a page and its export list results alike."""
+    arrays = {}
+    for key in ORDER_KEYS:
+        ordered = Agreement.objects.published().order_by(*Sort.ORDERINGS[key])
+        arrays[f"order.{key}"] = _positions_in(
+            ids, np.array(list(ordered.values_list("pk", flat=True)), np.int64)
+        )
+    return arrays
+
+
+def _pairs(dimension, positions: np.ndarray, values: np.ndarray) -> dict:
+    """A dimension's (position, value) pairs by value, then position: a value's
+    agreements are one slice."""
+    order = np.lexsort((positions, values))
+    return {
+        f"positions.{int(dimension)}": positions[order],
+        f"values.{int(dimension)}": values[order],
+    }
+
+
 def _positions_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Positions of ``wanted`` ids in the sorted ``ids``, in their order, leaving
     out any not there."""
@@ -379,8 +445,17 @@ def published_index() -> PublishedIndex:
     if _index is None or _index.version != version:
         with _lock:
             if _index is None or _index.version != version:
-                _index = load_index(version)
+                _index = _next_index(_index, version)
     return _index
+
+
+def _next_index(index: PublishedIndex | None, version: int) -> PublishedIndex:
+    """The index of ``version``: ``index`` updated with the agreements the moves since
+    named, or, if a move named none, built from scratch."""
+    changed = None
+    if index is not None:
+        changed = SearchIndexVersion.changes_since(index.version, version)
+    return load_index(version, base=index, changed=changed)
 
 
 def refresh_published_index() -> bool:
@@ -391,7 +466,7 @@ def refresh_published_index() -> bool:
     version = SearchIndexVersion.current()
     if _index is not None and _index.version == version:
         return False
-    fresh = load_index(version)
+    fresh = _next_index(_index, version)
     with _lock:
         _index = fresh
     return True

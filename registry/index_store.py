@@ -28,13 +28,19 @@ from django.db import connection
 KEEP_VERSIONS = 3
 
 
-def load_index(version: int):
-    """The index of ``version``: mapped from the store, built into it first if no
-    process has yet."""
+def load_index(version: int, *, base=None, changed=None):
+    """The index of ``version``: mapped from the store, made into it first if no
+    process has yet, from ``base`` updated with the ``changed`` agreements if given,
+    else from scratch."""
     from .engine import PublishedIndex  # the engine maps its indexes through here
 
-    if not settings.SEARCH_INDEX_DIR:
+    def made():
+        if base is not None and changed is not None:
+            return base.updated(version, changed)
         return PublishedIndex.build(version)
+
+    if not settings.SEARCH_INDEX_DIR:
+        return made()
     root = Path(settings.SEARCH_INDEX_DIR) / _database_key()
     target = root / f"v{version}"
     if not (target / "meta.json").exists():
@@ -43,7 +49,7 @@ def load_index(version: int):
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 if not (target / "meta.json").exists():
-                    _write(PublishedIndex.build(version), target)
+                    _write(made(), target)
                     _prune(root)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
@@ -66,7 +72,7 @@ def _write(index, target: Path) -> None:
     partial.mkdir()
     for name, array in index.arrays.items():
         np.save(partial / f"{name}.npy", np.ascontiguousarray(array))
-    meta = {"version": index.version, "synthetic_count": index.synthetic_count}
+    meta = {"version": index.version}
     (partial / "meta.json").write_text(json.dumps(meta))
     os.rename(partial, target)
 
@@ -79,9 +85,7 @@ def _read(target: Path):
         path.name.removesuffix(".npy"): np.load(path, mmap_mode="r")
         for path in target.glob("*.npy")
     }
-    return PublishedIndex(
-        meta["version"], arrays, synthetic_count=meta["synthetic_count"]
-    )
+    return PublishedIndex(meta["version"], arrays)
 
 
 def _prune(root: Path) -> None:

@@ -288,11 +288,13 @@ class AgreementIndexer:
             for dimension, value in self.facet_pairs(agreement, parts)
         ]
 
-    def index(self, agreement_ids: Iterable[int]) -> None:
+    def index(self, agreement_ids: Iterable[int], *, every: bool = False) -> None:
+        """Index these agreements; ``every``: they are all of them (the search index
+        then rebuilds from scratch rather than from the agreements named)."""
         ids = sorted(set(agreement_ids))
         for start in range(0, len(ids), INDEX_BATCH):
             self._index_batch(ids[start : start + INDEX_BATCH])
-        SearchIndexVersion.bump()
+        SearchIndexVersion.bump(agreement_ids=None if every else ids)
 
     def _index_batch(self, batch):
         agreements = Agreement.objects.filter(pk__in=batch).only(
@@ -370,7 +372,7 @@ def refresh_agreement_index(*, agreement_ids: Iterable[int] | None = None) -> in
     with transaction.atomic():
         if agreement_ids is None:
             for batch in _all_id_batches(Agreement.objects.order_by("pk")):
-                indexer.index(batch)
+                indexer.index(batch, every=True)
                 done += len(batch)
         else:
             ids = set(agreement_ids)

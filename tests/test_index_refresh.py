@@ -21,9 +21,9 @@ def served(monkeypatch):
     builds = []
     real = engine.load_index
 
-    def counted(version):
+    def counted(version, **update):
         builds.append(version)
-        return real(version)
+        return real(version, **update)
 
     monkeypatch.setattr(engine, "load_index", counted)
     return builds
@@ -131,3 +131,67 @@ def test_the_store_keeps_the_newest_versions(store):
     kept = sorted(int(path.name[1:]) for path in root.glob("v*"))
     current = SearchIndexVersion.current()
     assert kept == [current - 2, current - 1, current]
+
+
+# -- updates from the agreements a change names ----------------------------------------
+
+
+def test_an_index_updated_with_the_changed_agreements_is_the_index_built_anew(db):
+    from registry.demo import seed_demo_agreements
+    from registry.models import AgreementPartner
+    from registry.search import refresh_agreement_index
+    from tests.factories import organization
+
+    seed_demo_agreements(count=120, seed=4)
+    before = engine.PublishedIndex.build(SearchIndexVersion.current())
+    published = list(Agreement.objects.published().order_by("pk")[:4])
+    # A new agreement; one given a partner; one withdrawn; one deleted.
+    make_agreement(
+        title="Brand new exchange", partners=("national-science-foundation",)
+    )
+    AgreementPartner.objects.create(
+        agreement=published[0],
+        organization=organization("japan-science-and-technology-agency"),
+    )
+    refresh_agreement_index(agreement_ids=[published[0].pk])
+    Agreement.objects.filter(pk=published[1].pk).update(publication_state="withdrawn")
+    refresh_agreement_index(agreement_ids=[published[1].pk])
+    gone = published[2].pk
+    Agreement.objects.filter(pk=gone).delete()
+    refresh_agreement_index(agreement_ids=[gone])
+    current = SearchIndexVersion.current()
+
+    changed = SearchIndexVersion.changes_since(before.version, current)
+    updated = before.updated(current, changed)
+    built = engine.PublishedIndex.build(current)
+
+    assert len(changed) == 4
+    assert set(updated.arrays) == set(built.arrays)
+    for name, array in built.arrays.items():
+        assert np.array_equal(updated.arrays[name], array), name
+    assert updated.synthetic_count == built.synthetic_count
+
+
+def test_a_change_naming_no_agreement_or_every_one_rebuilds_from_scratch(db):
+    from registry.search import refresh_agreement_index
+
+    start = SearchIndexVersion.current()
+    SearchIndexVersion.bump(agreement_ids=[])  # a case study published
+    assert SearchIndexVersion.changes_since(start, start + 1) == []
+    refresh_agreement_index()  # every agreement
+    assert SearchIndexVersion.changes_since(start, SearchIndexVersion.current()) is None
+
+
+def test_a_process_updates_its_index_without_building_it_anew(client, monkeypatch):
+    engine.published_index()
+    monkeypatch.setattr(
+        engine.PublishedIndex,
+        "build",
+        classmethod(lambda cls, version: pytest.fail("built anew")),
+    )
+    make_agreement(title="Seen after an update")
+    engine._checked_at = 0.0  # the next search checks the version
+
+    assert (
+        "Seen after an update" in client.get("/agreements/?q=update").content.decode()
+    )

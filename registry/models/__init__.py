@@ -29,7 +29,12 @@ from .institutions import (
     Sector,
 )
 from .reference import ActivityType, DataSource, Discipline, Region
-from .search_index import AgreementFacet, Dimension, SearchIndexVersion
+from .search_index import (
+    AgreementFacet,
+    Dimension,
+    SearchIndexChange,
+    SearchIndexVersion,
+)
 from .terms import (
     PUBLIC_ID_PREFIX,
     Classification,
@@ -83,6 +88,7 @@ __all__ = [
     "Region",
     "ResearchClassification",
     "Sector",
+    "SearchIndexChange",
     "SearchIndexVersion",
     "Sort",
     "SourceRecord",

@@ -222,7 +222,7 @@ def agreements_create(
         item.agreement = agreement
         facets.extend(indexer.facet_rows(agreement, row_parts))
     write_facet_rows(facets)
-    SearchIndexVersion.bump()
+    SearchIndexVersion.bump(agreement_ids=[agreement.pk for agreement in agreements])
     participants, partners, sources, disciplines, activities = [], [], [], [], []
     Disciplines = Agreement.disciplines.through
     Activities = Agreement.activity_types.through

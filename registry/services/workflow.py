@@ -128,5 +128,7 @@ def publication_move(
         else:
             result.changed.append(record)
     if result.changed:
-        SearchIndexVersion.bump()
+        SearchIndexVersion.bump(
+            agreement_ids=[r.pk for r in result.changed if isinstance(r, Agreement)]
+        )
     return result
