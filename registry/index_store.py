@@ -81,8 +81,10 @@ def _read(target: Path):
     from .engine import PublishedIndex
 
     meta = json.loads((target / "meta.json").read_text())
+    # Plain arrays over the mapped files: numpy.memmap wraps the result of every
+    # operation again, a cost a search of many small operations notices.
     arrays = {
-        path.name.removesuffix(".npy"): np.load(path, mmap_mode="r")
+        path.name.removesuffix(".npy"): np.asarray(np.load(path, mmap_mode="r"))
         for path in target.glob("*.npy")
     }
     return PublishedIndex(meta["version"], arrays)
