@@ -8,10 +8,10 @@ memory however many workers read it. The few newest versions are kept; an older 
 is removed, its files staying readable by a process that still maps them until it
 lets go.
 
-Versions are those of ``SearchIndexVersion``, which only grows, within one database:
-the directory is named after the database. Restoring an older copy of the database
-means clearing the directory. With ``SEARCH_INDEX_DIR`` empty (the tests) each
-process builds its own index in memory.
+Versions are those of ``SearchIndexVersion``, which only grows within one database:
+the directory is named after the database and its counter's ``generation``, so a
+database made anew, which counts from 1 again, never maps another's files. With
+``SEARCH_INDEX_DIR`` empty (the tests) each process builds its own index in memory.
 """
 
 import fcntl
@@ -41,7 +41,10 @@ def load_index(version: int, *, base=None, changed=None):
 
     if not settings.SEARCH_INDEX_DIR:
         return made()
-    root = Path(settings.SEARCH_INDEX_DIR) / _database_key()
+    from .models import SearchIndexVersion
+
+    generation = SearchIndexVersion.generation_now()
+    root = Path(settings.SEARCH_INDEX_DIR) / _database_key() / generation
     target = root / f"v{version}"
     if not (target / "meta.json").exists():
         root.mkdir(parents=True, exist_ok=True)
@@ -50,7 +53,7 @@ def load_index(version: int, *, base=None, changed=None):
             try:
                 if not (target / "meta.json").exists():
                     _write(made(), target)
-                    _prune(root)
+                    _prune(root, keep=target)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
     return _read(target)
@@ -90,11 +93,13 @@ def _read(target: Path):
     return PublishedIndex(meta["version"], arrays)
 
 
-def _prune(root: Path) -> None:
+def _prune(root: Path, *, keep: Path) -> None:
+    """Remove all but the newest versions, and never ``keep``, just written."""
     versions = sorted(
         (int(path.name[1:]), path)
         for path in root.glob("v*")
         if path.name[1:].isdigit()
     )
     for _version, path in versions[:-KEEP_VERSIONS]:
-        shutil.rmtree(path, ignore_errors=True)
+        if path != keep:
+            shutil.rmtree(path, ignore_errors=True)

@@ -129,8 +129,9 @@ def test_the_store_keeps_the_newest_versions(store):
     for _ in range(5):
         SearchIndexVersion.bump()
         index_store.load_index(SearchIndexVersion.current())
-    (root,) = [path for path in store.iterdir() if path.is_dir()]
-    kept = sorted(int(path.name[1:]) for path in root.glob("v*"))
+    (database,) = store.iterdir()
+    (generation,) = database.iterdir()
+    kept = sorted(int(path.name[1:]) for path in generation.glob("v*"))
     current = SearchIndexVersion.current()
     assert kept == [current - 2, current - 1, current]
 
@@ -197,3 +198,33 @@ def test_a_process_updates_its_index_without_building_it_anew(client, monkeypatc
     assert (
         "Seen after an update" in client.get("/agreements/?q=update").content.decode()
     )
+
+
+def test_a_database_made_anew_never_maps_another_databases_index(store, monkeypatch):
+    """Versions count from 1 again in a database made anew: its store is its own
+    (the counter's generation), so it builds its index rather than map another's."""
+    from registry import index_store
+
+    built = []
+    real_build = engine.PublishedIndex.build
+    monkeypatch.setattr(
+        engine.PublishedIndex,
+        "build",
+        classmethod(lambda cls, v: built.append(v) or real_build(v)),
+    )
+    for title in ("In the first database", "In the second database"):
+        SearchIndexVersion.objects.all().delete()
+        SearchIndexVersion.bump()
+        make_agreement(title=title)
+        SearchIndexVersion.objects.filter(pk=1).update(version=1)
+        index = index_store.load_index(1)
+        titles = set(
+            Agreement.objects.filter(pk__in=index.ids.tolist()).values_list(
+                "title", flat=True
+            )
+        )
+        assert title in titles
+
+    assert built == [1, 1]
+    (database,) = store.iterdir()
+    assert len(list(database.iterdir())) == 2

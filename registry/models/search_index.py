@@ -1,6 +1,8 @@
 """What the search index writes for each agreement (registry.search): its facet rows,
 and the version every process's in-memory index compares with its own."""
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,10 @@ class SearchIndexVersion(models.Model):
     """
 
     version = models.BigIntegerField(default=0)
+    # Which database this counter belongs to: a database made anew (or restored from
+    # another) counts its versions from 1 again, and the shared index store
+    # (registry.index_store) must not take one database's version for another's.
+    generation = models.UUIDField(default=uuid.uuid4, editable=False)
 
     # A move naming more agreements than this rebuilds the index from scratch anyway:
     # its change is recorded as "everything".
@@ -65,6 +71,11 @@ class SearchIndexVersion(models.Model):
     @classmethod
     def current(cls) -> int:
         return cls.objects.values_list("version", flat=True).first() or 0
+
+    @classmethod
+    def generation_now(cls) -> str:
+        generation = cls.objects.values_list("generation", flat=True).first()
+        return str(generation or "none")
 
     @classmethod
     def bump(cls, agreement_ids=None) -> int:
