@@ -28,6 +28,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/usjp_bench"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 PAGES = str(REPOSITORY / "bench" / "pages.py")
 IMPORTS = str(REPOSITORY / "bench" / "imports.py")
+MEMORY = str(REPOSITORY / "bench" / "memory.py")
 IMPORT_ROWS = 10_000
 # The registry's importer is timed this many times (median); the library's default
 # row-by-row resource, at ~100 s a run, once.
@@ -119,6 +120,27 @@ def measure_imports(environment: dict) -> list[str]:
     return rows
 
 
+def served_lines(served: list[dict]) -> list[str]:
+    """Memory of gunicorn's workers (bench/memory.py), as a table."""
+    one = sum(served[0]["pss_mib"])
+    lines = [
+        "Served by gunicorn (`usjp_site/gunicorn.conf.py`), after 20 searches; PSS "
+        "counts a page shared by two workers half to each:",
+        "",
+        "| workers | first answer after start | RSS per worker | PSS in all |",
+        "|---:|---:|---:|---:|",
+    ]
+    for run in served:
+        total = sum(run["pss_mib"])
+        rss = ", ".join(f"{value:.0f}" for value in run["rss_mib"])
+        ratio = f" ({total / one:.2f}× one worker)" if run["workers"] > 1 else ""
+        lines.append(
+            f"| {run['workers']} | {run['cold_start_s']:.1f} s | {rss} MiB "
+            f"| {total:.0f} MiB{ratio} |"
+        )
+    return lines
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -169,6 +191,7 @@ def main() -> None:
     export = measure("export", ["--export"], environment, script=PAGES)
     exported = json.loads(export["output"])
     imports = measure_imports(environment)
+    served = json.loads(measure("memory", [], environment, script=MEMORY)["output"])
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` on {machine()}.",
         "",
@@ -189,6 +212,8 @@ def main() -> None:
         f"{pages['index_build_ms'] / 1000:.1f} s from scratch, and takes in an edited "
         f"agreement in {pages['update_ms']:.0f} ms (an edit shows within that and "
         "`SEARCH_INDEX_REFRESH_SECONDS`).",
+        "",
+        *served_lines(served),
         "",
         "| request | median | p95 |",
         "|---|---:|---:|",
