@@ -381,7 +381,9 @@ def refresh_agreement_index(*, agreement_ids: Iterable[int] | None = None) -> in
     return done
 
 
-def agreements_of(*, institutions=(), organizations=(), programs=(), disciplines=()):
+def agreements_of(
+    *, institutions=(), organizations=(), programs=(), disciplines=(), activities=()
+):
     """The ids of agreements a change to these names touches."""
     ids = set(
         AgreementParticipant.objects.filter(institution__in=institutions).values_list(
@@ -399,6 +401,11 @@ def agreements_of(*, institutions=(), organizations=(), programs=(), disciplines
     ids |= set(
         Agreement.disciplines.through.objects.filter(
             Q(discipline__in=disciplines) | Q(discipline__parent__in=disciplines)
+        ).values_list("agreement_id", flat=True)
+    )
+    ids |= set(
+        Agreement.activity_types.through.objects.filter(
+            activitytype__in=activities
         ).values_list("agreement_id", flat=True)
     )
     return ids

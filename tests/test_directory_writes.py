@@ -87,3 +87,20 @@ def test_an_identifier_another_institution_holds_is_refused_in_the_admin(
 
     assert response.status_code == 200  # the form again, with the error
     assert list(kyoto.identifiers.all()) == before
+
+
+def test_an_activity_renamed_in_the_admin_finds_its_agreements_by_the_new_name(
+    editor_client,
+):
+    from registry.models import ActivityType
+
+    agreement = make_agreement(title="Plain title")
+    activity = ActivityType.objects.get(slug="scholar-exchange")
+    agreement.activity_types.add(activity)
+    url = reverse("admin:registry_activitytype_change", args=[activity.pk])
+    data = resubmission(editor_client.get(url)) | {"name": "Visiting fellowship"}
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert public_search("Visiting fellowship") >= 1

@@ -53,7 +53,9 @@ class DisciplineAdmin(ReindexMixin, RegistryAdminDefaults, admin.ModelAdmin):
 
 
 @admin.register(ActivityType)
-class ActivityTypeAdmin(RegistryAdminDefaults, admin.ModelAdmin):
+class ActivityTypeAdmin(ReindexMixin, RegistryAdminDefaults, admin.ModelAdmin):
+    # Agreements are found by their activities' names in both languages.
+    reindex_by = "activities"
     list_display = ["name", "name_ja", "is_research_evidence", "position"]
     list_filter = ["is_research_evidence"]
     list_editable = ["position"]
