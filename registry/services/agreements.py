@@ -101,13 +101,10 @@ def agreement_save(
         current = _current_rows(agreement)
         if participants is None:
             participants = [
-                Participant(row.institution, row.unit, row.role)
-                for row in current[AgreementParticipant]
+                Participant.of(row) for row in current[AgreementParticipant]
             ]
         if partners is None:
-            partners = [
-                Partner(row.organization, row.role) for row in current[AgreementPartner]
-            ]
+            partners = [Partner.of(row) for row in current[AgreementPartner]]
         check_agreement_composition(
             agreement=agreement,
             participants=[
