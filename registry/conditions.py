@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import metrics
-from .models import Agreement, Classification, Sort, year_span
-from .search import search_agreements
+from .models import Classification, Sort, year_span
 
 if TYPE_CHECKING:
     from .engine import PublishedIndex
@@ -20,6 +19,16 @@ EMPTY = np.array([], dtype=np.int64)
 NO_DATE = np.int32(0)  # an unknown date, in the index's day numbers
 CLASSIFICATION_CODES = {value: code for code, value in enumerate(Classification.values)}
 logger = logging.getLogger(__name__)
+
+
+def positions_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions of ``wanted`` ids in the sorted ``ids``, in their order, leaving
+    out any not there."""
+    if not len(ids):
+        return EMPTY
+    positions = np.searchsorted(ids, wanted)
+    clipped = np.minimum(positions, len(ids) - 1)
+    return clipped[ids[clipped] == wanted]
 
 
 class Condition:
@@ -95,16 +104,17 @@ class StartedIn(Condition):
 
 
 class TextMatches(Condition):
-    """Agreements whose documents match the text (registry.search), best first."""
+    """Agreements whose documents match the text, matched and ranked by the index's
+    postings (registry.text_index)."""
 
     def __init__(self, text: str):
         self.text = text
-        self._ranked = (None, EMPTY)  # (index, positions): one query a search
+        self._ranked = (None, EMPTY)  # (index, positions): matched once a search
 
     def ranked(self, index) -> np.ndarray:
         """Positions of the matching agreements, best match first."""
         if self._ranked[0] is not index:
-            self._ranked = (index, index.positions(text_matches(self.text)))
+            self._ranked = (index, index.text.ranked(self.text, index.ids))
         return self._ranked[1]
 
     def mask(self, index):
@@ -171,11 +181,3 @@ class Criteria:
             for name, condition in self.conditions.items()
             if isinstance(condition, SqlMatches)
         ]
-
-
-def text_matches(text: str) -> np.ndarray:
-    """Ids of published agreements matching the text, best first."""
-    matches = search_agreements(Agreement.objects.published(), text).order_by(
-        *Sort.ORDERINGS[Sort.RELEVANCE]
-    )
-    return np.array(list(matches.values_list("pk", flat=True)), dtype=np.int64)

@@ -4,31 +4,33 @@ Counting facets in SQL costs about 100 ms a facet at 100,000 agreements, and a s
 page shows thirteen. Here each facet value keeps the positions of its agreements (a
 posting list); a search is a boolean mask over the published agreements, and a facet
 count is a ``bincount`` of the values whose agreements the mask keeps: a few
-milliseconds in all.
+milliseconds in all. Text is matched and ranked in the index too, from posting lists
+of the search tokens (registry.text_index), so a search asks the database only for
+the rows it shows.
 
 The index reads what ``registry.search`` wrote (the facet rows and token documents), so
 it means what the SQL filters mean. Each filter of the FilterSet says what it means
 here as a ``Condition`` (registry.conditions); one that cannot say is evaluated in SQL
 (``SqlMatches``), with a warning and a metric, never left out. A test compares the two
-paths on generated searches over every declared filter. Each process builds it once and
-rebuilds it when ``SearchIndexVersion`` moves (checked on each search, at most every
-``SEARCH_INDEX_REFRESH_SECONDS``). Rows shown are always
-read from the database through ``published()``, so a record withdrawn a moment ago
-never shows.
+paths on generated searches over every declared filter.
+
+The index is made off the request path (registry.index_build; a served process's
+refresher thread, see ``start_refresher``), from scratch or, after a few edits, from
+the previous index and the agreements they changed, and mapped from one copy per
+machine (registry.index_store). Rows shown are always read from the database through
+``published()``, so a record withdrawn a moment ago never shows.
 """
 
 import datetime as dt
 import logging
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from .conditions import (
@@ -36,11 +38,10 @@ from .conditions import (
     EMPTY,
     NO_DATE,
     Criteria,
+    positions_in,
 )
 from .index_store import load_index
 from .models import (
-    Agreement,
-    AgreementFacet,
     Classification,
     Dimension,
     Institution,
@@ -49,6 +50,7 @@ from .models import (
     Status,
     status_rule,
 )
+from .text_index import TextPostings
 
 
 @dataclass
@@ -82,93 +84,11 @@ class PublishedIndex:
             for name, array in arrays.items()
             if name.startswith("positions.")
         }
+        self.text = TextPostings(arrays)
         self._pair_cache = {}
         # What other modules derive from the index and keep as long as it lives
         # (registry.api.stats keeps the names of the records it counts).
         self.memo = {}
-
-    @classmethod
-    def build(cls, version: int) -> "PublishedIndex":
-        """The index of the published agreements as the database holds them now."""
-        rows = list(
-            Agreement.objects.published()
-            .order_by("pk")
-            .values_list(
-                "pk", "classification", "start_date", "end_date", "is_synthetic"
-            )
-        )
-        ids = np.array([row[0] for row in rows], dtype=np.int64)
-        arrays = {
-            "ids": ids,
-            "classification": np.array(
-                [CLASSIFICATION_CODES.get(row[1], -1) for row in rows], dtype=np.int8
-            ),
-            "start": np.array([_ordinal(row[2]) for row in rows], dtype=np.int32),
-            "end": np.array([_ordinal(row[3]) for row in rows], dtype=np.int32),
-            "synthetic": np.array([row[4] for row in rows], dtype=bool),
-        }
-        arrays |= _orders(ids)
-        positions, values = defaultdict(list), defaultdict(list)
-        for dimension, value, members in _postings():
-            found = _positions_in(ids, members)
-            positions[dimension].append(found)
-            values[dimension].append(np.full(len(found), value, dtype=np.int64))
-        for dimension in positions:
-            arrays |= _pairs(
-                dimension,
-                np.concatenate(positions[dimension]),
-                np.concatenate(values[dimension]),
-            )
-        return cls(version, arrays)
-
-    def updated(self, version: int, changed) -> "PublishedIndex":
-        """This index with the ``changed`` agreements read again from the database
-        (published, changed, withdrawn or gone): what a few edits need, a fraction of
-        a whole build, which reads every published agreement and facet row."""
-        changed = np.unique(np.asarray(changed, dtype=np.int64))
-        gone = np.zeros(len(self), dtype=bool)
-        gone[self.positions(changed)] = True
-        rows = list(
-            Agreement.objects.published()
-            .filter(pk__any_of=changed.tolist())
-            .values_list(
-                "pk", "classification", "start_date", "end_date", "is_synthetic"
-            )
-        )
-        added = np.array([row[0] for row in rows], dtype=np.int64)
-        ids = np.concatenate([self.ids[~gone], added])
-        order = np.argsort(ids, kind="stable")
-        ids = ids[order]
-        arrays = {"ids": ids}
-        for name, dtype, column in (
-            (
-                "classification",
-                np.int8,
-                [CLASSIFICATION_CODES.get(r[1], -1) for r in rows],
-            ),
-            ("start", np.int32, [_ordinal(r[2]) for r in rows]),
-            ("end", np.int32, [_ordinal(r[3]) for r in rows]),
-            ("synthetic", bool, [r[4] for r in rows]),
-        ):
-            kept = self.arrays[name][~gone]
-            arrays[name] = np.concatenate([kept, np.array(column, dtype=dtype)])[order]
-        arrays |= _orders(ids)
-        facets = defaultdict(list)
-        for agreement_id, dimension, value in AgreementFacet.objects.filter(
-            agreement__any_of=added.tolist()
-        ).values_list("agreement_id", "dimension", "value"):
-            facets[Dimension(dimension)].append((agreement_id, value))
-        for dimension in set(self.pairs) | set(facets):
-            old_positions, old_values = self.pairs.get(dimension, (EMPTY, EMPTY))
-            kept = ~gone[old_positions]
-            new = np.array(facets.get(dimension, []), dtype=np.int64).reshape(-1, 2)
-            pair_ids = np.concatenate([self.ids[old_positions[kept]], new[:, 0]])
-            arrays |= _pairs(
-                dimension,
-                _positions_in(ids, pair_ids),
-                np.concatenate([old_values[kept], new[:, 1]]),
-            )
-        return PublishedIndex(version, arrays)
 
     def with_value(self, dimension, value) -> np.ndarray:
         """Positions of the agreements with this value of this dimension."""
@@ -181,7 +101,7 @@ class PublishedIndex:
     def positions(self, ids) -> np.ndarray:
         """Positions of these ids, in their order, leaving out any not in the index
         (new since)."""
-        return _positions_in(self.ids, np.asarray(ids, dtype=np.int64))
+        return positions_in(self.ids, np.asarray(ids, dtype=np.int64))
 
     def __len__(self):
         return len(self.ids)
@@ -345,68 +265,6 @@ class PublishedIndex:
             else:
                 counts[name] = self.count_dimension(dimension, base)
         return SearchResult(count=int(keep.sum()), ids=ids, facet_counts=counts)
-
-
-def _ordinal(value):
-    return value.toordinal() if value else 0
-
-
-def _orders(ids: np.ndarray) -> dict:
-    """Each order as positions, read from the database with the SQL path's own
-    ordering, so that a page and its export list results alike."""
-    arrays = {}
-    for key in ORDER_KEYS:
-        ordered = Agreement.objects.published().order_by(*Sort.ORDERINGS[key])
-        arrays[f"order.{key}"] = _positions_in(
-            ids, np.array(list(ordered.values_list("pk", flat=True)), np.int64)
-        )
-    return arrays
-
-
-def _pairs(dimension, positions: np.ndarray, values: np.ndarray) -> dict:
-    """A dimension's (position, value) pairs by value, then position: a value's
-    agreements are one slice."""
-    order = np.lexsort((positions, values))
-    return {
-        f"positions.{int(dimension)}": positions[order],
-        f"values.{int(dimension)}": values[order],
-    }
-
-
-def _positions_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Positions of ``wanted`` ids in the sorted ``ids``, in their order, leaving
-    out any not there."""
-    if not len(ids):
-        return EMPTY
-    positions = np.searchsorted(ids, wanted)
-    clipped = np.minimum(positions, len(ids) - 1)
-    return clipped[ids[clipped] == wanted]
-
-
-def _postings():
-    """(dimension, value, agreement ids) of each facet value of published agreements.
-
-    One row a value with its agreements joined into a string: reading a row per
-    agreement and value (1.5 million at 100,000 agreements) takes seconds in Python.
-    """
-    published, params = (
-        Agreement.objects.published().values("pk").query.sql_with_params()
-    )
-    aggregate = "string_agg(f.agreement_id::text, ',')"
-    if connection.vendor != "postgresql":
-        aggregate = "group_concat(f.agreement_id, ',')"
-    sql = (
-        f"SELECT f.dimension, f.value, {aggregate} FROM registry_agreementfacet f "
-        f"WHERE f.agreement_id IN ({published}) GROUP BY f.dimension, f.value"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for dimension, value, members in cursor.fetchall():
-            yield (
-                Dimension(dimension),
-                value,
-                np.sort(np.array(members.split(","), dtype=np.int64)),
-            )
 
 
 _lock = threading.Lock()

@@ -32,12 +32,12 @@ def load_index(version: int, *, base=None, changed=None):
     """The index of ``version``: mapped from the store, made into it first if no
     process has yet, from ``base`` updated with the ``changed`` agreements if given,
     else from scratch."""
-    from .engine import PublishedIndex  # the engine maps its indexes through here
+    from .index_build import build_index, updated_index  # they import the engine
 
     def made():
         if base is not None and changed is not None:
-            return base.updated(version, changed)
-        return PublishedIndex.build(version)
+            return updated_index(base, version, changed)
+        return build_index(version)
 
     if not settings.SEARCH_INDEX_DIR:
         return made()

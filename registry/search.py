@@ -3,9 +3,11 @@
 Each agreement carries a token document: its words folded (full-width to half-width,
 case, diacritics) and Japanese runs cut into overlapping two-character pieces, because
 neither PostgreSQL's parser nor a trigram index splits Japanese usefully (東北 has no
-trigram). On PostgreSQL the document is matched by a GIN-indexed ``tsvector`` with
-prefix matching and ranked by ``ts_rank``; elsewhere (SQLite in development) by
-substring matching.
+trigram). In SQL, the reference the search engine is tested against, a query word
+matches the document tokens it begins: on PostgreSQL through a GIN-indexed
+``tsvector`` with prefix matching, ranked by ``ts_rank``; elsewhere (SQLite in
+development) by matching the start of each word. The engine matches and ranks text
+in its own index (registry.text_index).
 
 Facet memberships (discipline, institution, state…) are rows of ``AgreementFacet``; the
 filters use them and the facet counts count them, so a count is what its filter returns.
@@ -157,13 +159,16 @@ def search_agreements(queryset, text: str):
         return queryset.filter(VectorMatches(tsquery)).annotate(
             relevance=VectorRank(tsquery)
         )
+    # Elsewhere a token begins a word of the document (a document is its tokens
+    # joined by spaces), as PostgreSQL's prefix query and the engine match.
     condition = Q()
     title_hits = Q()
     for alternatives in terms:
         anywhere = Q()
         for token in alternatives:
-            anywhere |= Q(search_title__contains=token) | Q(search_text__contains=token)
-            title_hits |= Q(search_title__contains=token)
+            in_title = _begins_a_word("search_title", token)
+            anywhere |= in_title | _begins_a_word("search_text", token)
+            title_hits |= in_title
         condition &= anywhere
     return queryset.filter(condition).annotate(
         relevance=models.Case(
@@ -172,6 +177,11 @@ def search_agreements(queryset, text: str):
             output_field=models.FloatField(),
         )
     )
+
+
+def _begins_a_word(field: str, token: str) -> Q:
+    starts = Q(**{f"{field}__startswith": token})
+    return starts | Q(**{f"{field}__contains": f" {token}"})
 
 
 def in_facet(dimension: int, values: Iterable[int]):

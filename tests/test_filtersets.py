@@ -7,6 +7,7 @@ import random
 from urllib.parse import urlencode
 
 import django_filters
+import numpy as np
 import pytest
 from django.db.models import Count
 from django.http import QueryDict
@@ -426,6 +427,10 @@ TEXTS = [
     "京都",
     "synthetic",
     "nothing-matches-this",
+    "partner",  # a prefix of words (partners, partnership)
+    "東",  # a prefix of Japanese bigrams
+    "医学",  # and its English equivalents
+    "harv univ",
 ]
 
 
@@ -514,13 +519,28 @@ def assert_engine_matches_sql(filterset_class, queries) -> int:
             criteria, facet_dimensions=filterset.facet_dimensions()
         )
         expected = list(filterset.ordered(filterset.qs).values_list("pk", flat=True))
-        assert result.ids.tolist() == expected, query
+        if criteria.sort == Sort.RELEVANCE and criteria.text_condition:
+            # Relevance is the engine's own (BM25; SQL ranks with ts_rank): the same
+            # agreements, best first by the engine's scores.
+            assert sorted(result.ids.tolist()) == sorted(expected), query
+            assert_best_first(criteria.text, result.ids)
+        else:
+            assert result.ids.tolist() == expected, query
         assert result.count == len(expected), query
         for name, counts in result.facet_counts.items():
             engine_counts = {value: n for value, n in counts.items() if n}
             assert engine_counts == sql_facet_counts(filterset, name), (query, name)
         non_empty += bool(expected)
     return non_empty
+
+
+def assert_best_first(text: str, ids) -> None:
+    """``ids`` are in descending BM25 score, ties newest first."""
+    index = published_index()
+    _keep, scores = index.text.match(text, index.ids)
+    scores = scores[index.positions(ids)]
+    keys = list(zip(-scores, -np.asarray(ids), strict=True))
+    assert keys == sorted(keys), text
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ and swapped in."""
 import numpy as np
 import pytest
 
-from registry import engine
+from registry import engine, index_build
 from registry.models import Agreement, SearchIndexVersion
 from tests.factories import make_agreement
 
@@ -99,11 +99,9 @@ def test_an_index_is_built_once_into_the_store_and_mapped_by_every_process(
     make_agreement(title="Shared index partnership")
     version = SearchIndexVersion.current()
     built = []
-    real_build = engine.PublishedIndex.build
+    real_build = index_build.build_index
     monkeypatch.setattr(
-        engine.PublishedIndex,
-        "build",
-        classmethod(lambda cls, v: built.append(v) or real_build(v)),
+        index_build, "build_index", lambda v: built.append(v) or real_build(v)
     )
 
     first = index_store.load_index(version)
@@ -146,7 +144,7 @@ def test_an_index_updated_with_the_changed_agreements_is_the_index_built_anew(db
     from tests.factories import organization
 
     seed_demo_agreements(count=120, seed=4)
-    before = engine.PublishedIndex.build(SearchIndexVersion.current())
+    before = index_build.build_index(SearchIndexVersion.current())
     published = list(Agreement.objects.published().order_by("pk")[:4])
     # A new agreement; one given a partner; one withdrawn; one deleted.
     make_agreement(
@@ -165,8 +163,8 @@ def test_an_index_updated_with_the_changed_agreements_is_the_index_built_anew(db
     current = SearchIndexVersion.current()
 
     changed = SearchIndexVersion.changes_since(before.version, current)
-    updated = before.updated(current, changed)
-    built = engine.PublishedIndex.build(current)
+    updated = index_build.updated_index(before, current, changed)
+    built = index_build.build_index(current)
 
     assert len(changed) == 4
     assert set(updated.arrays) == set(built.arrays)
@@ -188,9 +186,7 @@ def test_a_change_naming_no_agreement_or_every_one_rebuilds_from_scratch(db):
 def test_a_process_updates_its_index_without_building_it_anew(client, monkeypatch):
     engine.published_index()
     monkeypatch.setattr(
-        engine.PublishedIndex,
-        "build",
-        classmethod(lambda cls, version: pytest.fail("built anew")),
+        index_build, "build_index", lambda version: pytest.fail("built anew")
     )
     make_agreement(title="Seen after an update")
     engine._checked_at = 0.0  # the next search checks the version
@@ -206,11 +202,9 @@ def test_a_database_made_anew_never_maps_another_databases_index(store, monkeypa
     from registry import index_store
 
     built = []
-    real_build = engine.PublishedIndex.build
+    real_build = index_build.build_index
     monkeypatch.setattr(
-        engine.PublishedIndex,
-        "build",
-        classmethod(lambda cls, v: built.append(v) or real_build(v)),
+        index_build, "build_index", lambda v: built.append(v) or real_build(v)
     )
     for title in ("In the first database", "In the second database"):
         SearchIndexVersion.objects.all().delete()
