@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from urllib.parse import urlencode
 
@@ -20,7 +20,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from .models import Country
+from .engine import PublishedRows
+from .models import Agreement, Country
 from .representation import (
     AddressOf,
     AgreementRelations,
@@ -85,11 +86,12 @@ def unescape_formula(text: str) -> str:
     return text
 
 
-def export_rows(queryset, *, base_url: str) -> Iterator[dict]:
-    """Each agreement of ``queryset`` as a row of the agreement sheet: its public
-    representation (``registry.representation``), flattened, read a chunk at a time."""
+def export_rows(agreements: Iterable, *, base_url: str) -> Iterator[dict]:
+    """Each agreement (read with ``for_representation()``) as a row of the agreement
+    sheet: its public representation (``registry.representation``), flattened, its
+    relations read a chunk at a time."""
     address = AddressOf("registry:agreement_detail", prefix=base_url)
-    agreements = queryset.for_representation().iterator(chunk_size=EXPORT_CHUNK)
+    agreements = iter(agreements)
     names = NamedRecords()
     while chunk := list(islice(agreements, EXPORT_CHUNK)):
         relations = AgreementRelations((a.pk for a in chunk), names=names)
@@ -98,6 +100,20 @@ def export_rows(queryset, *, base_url: str) -> Iterator[dict]:
                 agreement, relations, url=address(agreement.public_id)
             )
             yield _flat(agreement, public)
+
+
+def agreements_of(queryset) -> Iterator:
+    """What ``export_rows`` reads, from a queryset (the admin's exports)."""
+    return queryset.for_representation().iterator(chunk_size=EXPORT_CHUNK)
+
+
+def published_agreements(ids) -> Iterator:
+    """What ``export_rows`` reads, from the ids a public search found, in their
+    order (the search page's: relevance is the engine's own), each chunk read again
+    through ``published()``."""
+    rows = PublishedRows(ids, queryset=Agreement.objects.for_representation())
+    for start in range(0, len(rows), EXPORT_CHUNK):
+        yield from rows[start : start + EXPORT_CHUNK]
 
 
 def _flat(agreement, public: dict) -> dict:
@@ -142,14 +158,14 @@ def _flat(agreement, public: dict) -> dict:
     }
 
 
-def export_response(*, queryset, fmt: str, query: dict, request):
-    """A response streaming every agreement of ``queryset``, filtered and ordered."""
+def export_response(*, agreements: Iterable, fmt: str, query: dict, request):
+    """A response streaming every agreement of ``agreements`` (``export_rows``)."""
     base_url = request.build_absolute_uri("/").rstrip("/")
     exported_at = timezone.now().isoformat(timespec="seconds")
     query_string = urlencode(query, doseq=True)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     filename = f"usjp-agreements-{stamp}.{fmt}"
-    rows = export_rows(queryset, base_url=base_url)
+    rows = export_rows(agreements, base_url=base_url)
     if fmt == "csv":
         return _csv(rows, query_string, exported_at, base_url, filename)
     if fmt == "json":

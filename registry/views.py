@@ -9,7 +9,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from . import charts, insights
 from .conditions import Criteria, InFacet
 from .engine import PublishedRows, published_index
-from .exports import FORMATS, export_response
+from .exports import FORMATS, export_response, published_agreements
 from .facets import describe_facets
 from .filtersets import (
     AgreementFilterSet,
@@ -181,8 +181,9 @@ class AgreementListView(TemplateView):
             for key, values in self.request.GET.lists()
             if key not in {"export", "page", "per_page"}
         }
+        found = published_index().search(filterset.criteria(), facet_dimensions={})
         return export_response(
-            queryset=filterset.ordered(filterset.qs),
+            agreements=published_agreements(found.ids),
             fmt=fmt,
             query=query,
             request=self.request,

@@ -347,6 +347,20 @@ def test_the_export_lists_agreements_in_the_order_of_the_search_page(
     assert export_order(client, f"sort={sort}") == expected
 
 
+def test_a_text_search_exports_in_the_page_order_of_relevance(client, db):
+    """Relevance is the engine's ranking (BM25); the file follows it, not SQL's
+    ts_rank: a title match first, then matches among the names."""
+    made = [
+        make_agreement(title="Ocean acoustics in Kyoto and Kyoto again"),
+        make_agreement(title="Kyoto ocean acoustics", jp=("tohoku-university",)),
+        make_agreement(title="Ocean acoustics", jp=("kyoto-university",)),
+    ]
+
+    expected = page_order(client, "q=ocean+kyoto")
+    assert expected == [agreement.public_id for agreement in made]  # not newest first
+    assert export_order(client, "q=ocean+kyoto") == expected
+
+
 def test_a_complete_export_says_how_many_rows_it_holds(client, registry):
     """A file cut short is detectable: the CSV's closing line and the JSON's last key
     count the rows, and a JSON cut anywhere before its end does not parse."""
