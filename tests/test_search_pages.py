@@ -798,9 +798,7 @@ def test_a_record_filter_adds_one_query_to_read_its_values(
         )
 
 
-def test_a_text_search_adds_no_query(
-    client, three_hundred, django_assert_num_queries
-):
+def test_a_text_search_adds_no_query(client, three_hundred, django_assert_num_queries):
     """q is matched and ranked in the search index: the page asks the database for
     nothing more than without it."""
     warm(client, "/agreements/")
