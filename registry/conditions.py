@@ -109,18 +109,16 @@ class TextMatches(Condition):
 
     def __init__(self, text: str):
         self.text = text
-        self._ranked = (None, EMPTY)  # (index, positions): matched once a search
+        self._matched = (None, None)  # (index, (mask, scores)): matched once a search
 
-    def ranked(self, index) -> np.ndarray:
-        """Positions of the matching agreements, best match first."""
-        if self._ranked[0] is not index:
-            self._ranked = (index, index.text.ranked(self.text, index.ids))
-        return self._ranked[1]
+    def matched(self, index) -> tuple[np.ndarray, np.ndarray]:
+        """Which agreements match, and each one's relevance score."""
+        if self._matched[0] is not index:
+            self._matched = (index, index.text.match(self.text, index.ids))
+        return self._matched[1]
 
     def mask(self, index):
-        keep = np.zeros(len(index), dtype=bool)
-        keep[self.ranked(index)] = True
-        return keep
+        return self.matched(index)[0]
 
 
 class SqlMatches(Condition):

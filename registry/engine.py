@@ -50,7 +50,7 @@ from .models import (
     Status,
     status_rule,
 )
-from .text_index import TextPostings
+from .text_index import TextPostings, best_first
 
 
 @dataclass
@@ -58,6 +58,9 @@ class SearchResult:
     count: int
     ids: np.ndarray  # every matching agreement id, in the order asked for
     facet_counts: dict  # facet name -> {value: count}
+    index: (
+        "PublishedIndex"  # which counted them (what it keeps, ``memo``, goes with it)
+    )
 
 
 # The orders an index keeps (relevance is the text search's own).
@@ -247,10 +250,12 @@ class PublishedIndex:
         keep = self.mask(criteria)
         text = criteria.text_condition
         if criteria.sort == Sort.RELEVANCE and text is not None:
-            order = text.ranked(self)
+            # Only what every filter keeps is ranked.
+            _matched, scores = text.matched(self)
+            ids = self.ids[best_first(np.flatnonzero(keep), scores, self.ids)]
         else:
             order = self.orders.get(criteria.sort, self.orders[Sort.NEWEST])
-        ids = self.ids[order[keep[order]]]
+            ids = self.ids[order[keep[order]]]
         counts = {}
         for name, dimension in facet_dimensions.items():
             base = (
@@ -264,7 +269,9 @@ class PublishedIndex:
                 counts[name] = self.count_status(base)
             else:
                 counts[name] = self.count_dimension(dimension, base)
-        return SearchResult(count=int(keep.sum()), ids=ids, facet_counts=counts)
+        return SearchResult(
+            count=int(keep.sum()), ids=ids, facet_counts=counts, index=self
+        )
 
 
 _lock = threading.Lock()

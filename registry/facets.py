@@ -6,6 +6,7 @@ filters of the current search; this module names the options.
 
 from dataclasses import dataclass, field
 
+from .engine import SearchResult
 from .filtersets import SlugsFilter, chosen
 from .models import ActivityType, Discipline
 
@@ -38,17 +39,21 @@ class Facet:
         return sum(option.selected for option in self.options)
 
 
-def describe_facets(filterset, counts: dict[str, dict]) -> list[Facet]:
-    """The facets of ``filterset.FACETS`` with their options named and counted, as
-    each facet's filter declares them: a filter of records (SlugsFilter) by its model
-    and the field a URL names a record by, any other by its choices."""
+def describe_facets(filterset, result: SearchResult) -> list[Facet]:
+    """The facets of ``filterset.FACETS`` with their options named and counted
+    (``result``: the engine's search), as each facet's filter declares them: a filter
+    of records (SlugsFilter) by its model and the field a URL names a record by, any
+    other by its choices."""
     cleaned = filterset.form.cleaned_data
     facets = []
     for name in filterset.FACETS:
         declared = filterset.filters[name]
         value = cleaned.get(name) if chosen(cleaned.get(name)) else []
-        describe = _records if isinstance(declared, SlugsFilter) else _choices
-        facets.append(describe(name, declared, counts.get(name, {}), value))
+        counts = result.facet_counts.get(name, {})
+        if isinstance(declared, SlugsFilter):
+            facets.append(_records(name, declared, counts, value, result.index.memo))
+        else:
+            facets.append(_choices(name, declared, counts, value))
     return facets
 
 
@@ -63,17 +68,38 @@ def _choices(name, declared, counts, chosen) -> Facet:
     return Facet(name, declared.label, options)
 
 
-def _records(name, declared, counts, chosen) -> Facet:
+def _named(model, pks: set[int], memo: dict) -> list:
+    """The records of ``model`` with these primary keys, read once for each version
+    of the search index and kept with it (``memo``: the index's).
+
+    The options a search shows are records with published agreements, and renaming
+    any record an agreement names moves the index's version: a name kept here is
+    current. (Chosen options, which may have none, come from the form, fresh.)"""
+    known = memo.setdefault(("facet records", model), {})
+    missing = [pk for pk in pks if pk not in known]
+    if missing:
+        fetched = model.objects.filter(pk__in=missing)
+        known.update((record.pk, record) for record in fetched)
+    return [known[pk] for pk in pks if pk in known]
+
+
+def _fields(memo: dict) -> dict:
+    """The disciplines that are fields, by primary key (kept as ``_named`` keeps)."""
+    if "discipline fields" not in memo:
+        fields = Discipline.objects.filter(parent=None)
+        memo["discipline fields"] = {record.pk: record for record in fields}
+    return memo["discipline fields"]
+
+
+def _records(name, declared, counts, chosen, memo: dict) -> Facet:
     model, key = declared.queryset.model, declared.extra["to_field_name"]
     chosen_ids = {record.pk for record in chosen}
     shown = {pk for pk, count in counts.items() if count}
     if name in TOP_OPTIONS:
         shown = set(sorted(shown, key=lambda pk: -counts[pk])[: TOP_OPTIONS[name]])
-    records = list(model.objects.filter(pk__in=shown | chosen_ids))
+    records = [*_named(model, shown - chosen_ids, memo), *chosen]
     if model is Discipline:
-        fields = {
-            record.pk: record for record in Discipline.objects.filter(parent=None)
-        }
+        fields = _fields(memo)
 
         def order(record):
             # Each field, then its subfields, so the list reads as a tree.

@@ -67,15 +67,9 @@ class TextPostings:
         self.size = len(self.lengths)
         self.average_length = float(self.lengths.mean()) if self.size else 1.0
 
-    def ranked(self, text: str, ids: np.ndarray) -> np.ndarray:
-        """Positions of the agreements matching ``text``, best first (``ids``: the
-        index's, which break ties, newest first)."""
-        keep, scores = self.match(text, ids)
-        found = np.flatnonzero(keep)
-        return found[np.lexsort((-ids[found], -scores[found]))]
-
     def match(self, text: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which agreements match ``text`` (a boolean mask), and each one's score."""
+        """Which agreements match ``text`` (a boolean mask), and each one's score
+        (``ids``: the index's, where a public ID is looked up)."""
         keep = np.ones(self.size, dtype=bool)
         scores = np.zeros(self.size, dtype=np.float64)
         public_pk = parse_public_id(text)
@@ -134,6 +128,11 @@ class TextPostings:
         blob = self.vocabulary.tobytes()
         bounds = self.vocabulary_starts.tolist()
         return [blob[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+
+
+def best_first(positions: np.ndarray, scores: np.ndarray, ids: np.ndarray):
+    """``positions`` by descending score, equal scores newest (highest id) first."""
+    return positions[np.lexsort((-ids[positions], -scores[positions]))]
 
 
 def updated_text_arrays(

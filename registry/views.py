@@ -200,7 +200,7 @@ class AgreementListView(TemplateView):
             per_page=paged.per_page,
             per_page_choices=PER_PAGE_CHOICES,
             notices=filter_notices(filterset) + paged.notices,
-            facets=describe_facets(filterset, result.facet_counts),
+            facets=describe_facets(filterset, result),
             sort_choices=Sort.CHOICES,
             sort=filterset.sort_key,
             searching=filterset.searching,

@@ -619,7 +619,7 @@ def test_every_facet_count_is_what_choosing_that_option_would_return(richer_worl
         filterset = search(query)
         result = engine_result(filterset, facets=True)
         params = QueryDict(query)
-        for facet in describe_facets(filterset, result.facet_counts):
+        for facet in describe_facets(filterset, result):
             others = [
                 (key, value)
                 for key, values in params.lists()

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from registry.demo import seed_demo_agreements
+from registry.engine import published_index
 from registry.models import (
     Agreement,
     AgreementParticipant,
@@ -24,6 +25,7 @@ from registry.models import (
 )
 from registry.search import refresh_agreement_index
 from registry.services import institutions_merge
+from registry.services.directory import institution_save
 from tests.factories import institution, make_agreement
 
 pytestmark = pytest.mark.django_db
@@ -740,18 +742,19 @@ def warm(client, url: str) -> None:
 
 
 # The search page, whatever the number of results or the page size (anonymous, so no
-# session or user queries):
+# session or user queries), once the index has named the facet options it shows:
 #   1   the index version (published_index)
 #   1   the page's agreements (published().for_list(), in_bulk of the page's ids)
-#   2   their participants with institution and region; their partners with organization
-#   2   discipline facet labels: the options shown, and the fields they sit under
-#   1   each other record facet with options: activity, U.S. states, prefectures,
-#       organizations, programs, sources, U.S. institutions, Japanese institutions (8)
+#   2   their participants with institution names; their partners with organization's
 #   +1  per record filter used: validating its slugs (ModelMultipleChoiceField)
-#   +1  with q: the ids of the published agreements matching the text
-# classification, status, years and sort read no table. A facet with no option reads
-# nothing (in the demo data every facet has options), and an empty page reads no rows.
-SEARCH_PAGE_QUERIES = 14
+# classification, status, years, text and sort read no table; an empty page reads no
+# rows.
+SEARCH_PAGE_QUERIES = 4
+# The names of facet options are read once for each version of the index, each record
+# facet's in one query: disciplines (and the fields they sit under), activity, U.S.
+# states, prefectures, organizations, programs, sources, U.S. institutions, Japanese
+# institutions.
+FACET_NAMING_QUERIES = 10
 
 
 @pytest.mark.parametrize(
@@ -768,10 +771,39 @@ def test_the_search_page_makes_the_same_queries_for_any_page_or_result_size(
     client, three_hundred, django_assert_num_queries, query
 ):
     """10 or 100 per page, page 1 or 2, ~15 matches or ~280: the same queries."""
-    warm(client, "/agreements/")
+    warm(client, f"/agreements/?{query}")
     with django_assert_num_queries(SEARCH_PAGE_QUERIES):
         page = get_page(client, f"/agreements/?{query}")
     assert len(result_titles(page)) >= 10
+
+
+def test_facet_options_are_named_once_for_each_version_of_the_index(
+    client, three_hundred, django_assert_num_queries
+):
+    warm(client, "/agreements/")
+    published_index().memo.clear()  # as in a new version of the index
+    with django_assert_num_queries(SEARCH_PAGE_QUERIES + FACET_NAMING_QUERIES):
+        get_page(client, "/agreements/")
+    with django_assert_num_queries(SEARCH_PAGE_QUERIES):
+        get_page(client, "/agreements/")
+
+
+def test_a_renamed_institution_shows_its_new_name_in_the_facets(client, three_hundred):
+    """Renaming reindexes its agreements, which moves the index's version: the names
+    kept with the old version go with it."""
+    counts = published_index().institution_counts
+    japanese = Institution.objects.filter(country="JP", pk__in=list(counts))
+    busiest = max(japanese, key=lambda record: counts[record.pk])
+    option = re.compile(
+        rf'name="jp_institution" value="{busiest.slug}"> ([^<]+?) <span class="count"'
+    )
+    assert option.search(get_page(client, "/agreements/"))[1] == busiest.name
+
+    busiest.name = "Renamed Research University"
+    institution_save(institution=busiest, user=None)
+
+    page = get_page(client, "/agreements/")
+    assert option.search(page)[1] == "Renamed Research University"
 
 
 def test_the_small_search_really_is_small(client, three_hundred):
@@ -791,11 +823,10 @@ def test_a_record_filter_adds_one_query_to_read_its_values(
     client, three_hundred, django_assert_num_queries
 ):
     """Two slug filters (three values): one query each to read their values."""
-    warm(client, "/agreements/")
+    url = "/agreements/?discipline=natural-sciences&us_state=CA&us_state=NY"
+    warm(client, url)
     with django_assert_num_queries(SEARCH_PAGE_QUERIES + 2):
-        get_page(
-            client, "/agreements/?discipline=natural-sciences&us_state=CA&us_state=NY"
-        )
+        get_page(client, url)
 
 
 def test_a_text_search_adds_no_query(client, three_hundred, django_assert_num_queries):

@@ -7,13 +7,15 @@ import pytest
 from registry import engine
 from registry.models import Agreement, SearchIndexVersion
 from registry.search import refresh_agreement_index
+from registry.text_index import best_first
 from tests.factories import make_agreement
 
 
 def found(text: str) -> list[str]:
     """Titles of the published agreements ``text`` finds, best first."""
     index = engine.published_index()
-    ids = index.ids[index.text.ranked(text, index.ids)].tolist()
+    keep, scores = index.text.match(text, index.ids)
+    ids = index.ids[best_first(np.flatnonzero(keep), scores, index.ids)].tolist()
     titles = dict(Agreement.objects.filter(pk__in=ids).values_list("pk", "title"))
     return [titles[pk] for pk in ids]
 
@@ -91,7 +93,8 @@ def test_equal_scores_list_the_newest_first(db, fresh_index):
     second = make_agreement(title="Narwhal tusks")
 
     index = engine.published_index()
-    ids = index.ids[index.text.ranked("narwhal", index.ids)].tolist()
+    keep, scores = index.text.match("narwhal", index.ids)
+    ids = index.ids[best_first(np.flatnonzero(keep), scores, index.ids)].tolist()
     assert ids == [second.pk, first.pk]
 
 
