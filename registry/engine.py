@@ -331,9 +331,16 @@ def refresh_published_index() -> bool:
     version = SearchIndexVersion.current()
     if _index is not None and _index.version == version:
         return False
+    started = time.monotonic()
     fresh = _next_index(_index, version)
     with _lock:
         _index = fresh
+    logger.info(
+        "Search index version %s in use (%d agreements), ready in %.2f s.",
+        version,
+        len(fresh),
+        time.monotonic() - started,
+    )
     return True
 
 

@@ -23,6 +23,8 @@ from .text_index import PostingsBuilder, updated_text_arrays
 COLUMNS = ("pk", "classification", "start_date", "end_date", "is_synthetic")
 # Rows read from the database at a time while building.
 BUILD_BATCH = 2000
+# A (value, position) pair as one sortable integer: value · WIDTH + position.
+WIDTH = np.int64(1 << 32)
 
 
 def build_index(version: int) -> PublishedIndex:
@@ -120,14 +122,29 @@ def updated_index(index: PublishedIndex, version: int, changed) -> PublishedInde
         )
     for dimension in set(index.pairs) | set(facets):
         old_positions, old_values = index.pairs.get(dimension, (EMPTY, EMPTY))
-        kept = moved_to[old_positions]
+        moved = moved_to[old_positions]
+        kept = moved >= 0
         new = np.array(facets.get(dimension, []), dtype=np.int64).reshape(-1, 2)
-        arrays |= _pairs(
+        arrays |= _merged_pairs(
             dimension,
-            np.concatenate([kept[kept >= 0], positions_in(ids, new[:, 0])]),
-            np.concatenate([old_values[kept >= 0], new[:, 1]]),
+            (moved[kept], old_values[kept]),
+            _pairs(dimension, positions_in(ids, new[:, 0]), new[:, 1]),
         )
     return PublishedIndex(version, arrays)
+
+
+def _merged_pairs(dimension, kept: tuple, new: dict) -> dict:
+    """A dimension's pairs kept from the last index (still by value, then position:
+    positions moved in order) with the few ``new`` ones (``_pairs``) inserted where
+    they belong, rather than all sorted again."""
+    positions, values = kept
+    new_positions = new[f"positions.{int(dimension)}"]
+    new_values = new[f"values.{int(dimension)}"]
+    at = np.searchsorted(values * WIDTH + positions, new_values * WIDTH + new_positions)
+    return {
+        f"positions.{int(dimension)}": np.insert(positions, at, new_positions),
+        f"values.{int(dimension)}": np.insert(values, at, new_values),
+    }
 
 
 @contextmanager

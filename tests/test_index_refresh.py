@@ -222,3 +222,24 @@ def test_a_database_made_anew_never_maps_another_databases_index(store, monkeypa
     assert built == [1, 1]
     (database,) = store.iterdir()
     assert len(list(database.iterdir())) == 2
+
+
+@pytest.mark.parametrize("key", engine.ORDER_KEYS)
+def test_postgresql_walks_an_index_for_each_search_order(db, key):
+    """The index every search order has on PostgreSQL (migration 0008) matches the
+    order as Sort.ORDERINGS defines it: with sorting forbidden, the database still
+    lists the published agreements in that order, from the index."""
+    from django.db import connection
+
+    from registry.models import Sort
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite cannot index NULLS LAST; the indexes are PostgreSQL's")
+    ordered = Agreement.objects.published().order_by(*Sort.ORDERINGS[key])
+    sql, params = ordered.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"agreement_published_{key}" in plan
+    assert "Sort" not in plan

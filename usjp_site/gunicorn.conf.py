@@ -38,6 +38,23 @@ def when_ready(server):
 
     load_index(SearchIndexVersion.current())
     connections.close_all()
+    _load_what_requests_load()
+
+
+def _load_what_requests_load():
+    """Import every view (and through them the API, exports, charts) and compile
+    every template in the master, which Django would otherwise do lazily in each
+    worker on its first requests: made once here, they are shared by the workers."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports the URLconf and its views)
+    for directory in settings.TEMPLATES[0]["DIRS"]:
+        for path in Path(directory).rglob("*.html"):
+            get_template(str(path.relative_to(directory)))
 
 
 def pre_fork(server, worker):
@@ -48,9 +65,32 @@ def pre_fork(server, worker):
     gc.freeze()
 
 
+def post_fork(server, worker):
+    _return_freed_memory()
+
+
 def post_worker_init(worker):
     # After the worker has loaded the application (Django is set up), before it
     # accepts a connection.
     from registry.engine import start_refresher
 
     start_refresher()
+
+
+def _return_freed_memory():
+    """A search allocates and frees arrays of a few MB (a score for each
+    agreement). glibc's malloc would keep such memory once freed, in a pool for
+    each of a worker's threads, and a worker would grow to hold its peak for good;
+    with a fixed threshold each large array is its own mapping, returned to the
+    system when freed, and two pools are shared by the threads. (glibc only: the
+    settings are left as they are elsewhere.)"""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name or "libc.so" not in name:
+        return
+    libc = ctypes.CDLL(name)
+    m_mmap_threshold, m_arena_max = -3, -8  # from glibc's malloc.h
+    libc.mallopt(m_mmap_threshold, 256 * 1024)
+    libc.mallopt(m_arena_max, 2)

@@ -259,6 +259,8 @@ class Agreement(BilingualNameMixin, PublishableModel, TimeStampedModel):
             models.Index(fields=["end_date"]),
             models.Index(fields=["classification"]),
         ]
+        # On PostgreSQL, the published agreements are also indexed in each search
+        # order (migration 0008).
 
     def __str__(self):
         return f"{self.public_id} {self.title}" if self.pk else self.title

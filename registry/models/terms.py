@@ -86,7 +86,8 @@ class Sort:
         (START, _("Start date")),
         (TITLE, _("Title")),
     ]
-    # Unknown dates last; ties by public ID.
+    # Unknown dates last; ties by public ID. On PostgreSQL the published agreements
+    # are indexed in each of these orders (migration 0008): change both together.
     ORDERINGS = {
         # By name, not F(): Django then casts a constant relevance (a search of no
         # words), which PostgreSQL refuses to order by as it stands.
