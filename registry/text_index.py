@@ -29,7 +29,6 @@ with ``ts_rank`` (PostgreSQL) or title hits (SQLite); results ordered by relevan
 are the engine's, and the comparison tests compare those as sets.
 """
 
-import bisect
 import math
 from collections.abc import Iterable
 
@@ -92,8 +91,8 @@ class TextPostings:
         counts = np.zeros(self.size, dtype=np.float64)
         for token in alternatives:
             prefix = token.encode()
-            first = self._first_at_least(prefix)
-            last = self._first_at_least(prefix + b"\xff")  # no UTF-8 byte is 0xff
+            first = self.first_at_least(prefix)
+            last = self.first_at_least(prefix + b"\xff")  # no UTF-8 byte is 0xff
             start, stop = int(self.starts[first]), int(self.starts[last])
             if stop > start:
                 counts += np.bincount(
@@ -108,7 +107,7 @@ class TextPostings:
         norm = K1 * (1 - B + B * self.lengths / self.average_length)
         return idf * counts * (K1 + 1) / (counts + norm)
 
-    def _first_at_least(self, key: bytes) -> int:
+    def first_at_least(self, key: bytes) -> int:
         """The first token of the vocabulary not before ``key`` (binary search over
         the variable-length tokens: a query has a few words, the vocabulary ~10⁵)."""
         low, high = 0, len(self.vocabulary_starts) - 1
@@ -153,15 +152,8 @@ def updated_text_arrays(
     fresh_builder = PostingsBuilder()
     fresh_builder.add(documents)
     fresh = TextPostings(fresh_builder.arrays(size))
-    old_tokens, fresh_tokens = postings.tokens(), fresh.tokens()
-    known = set(old_tokens)
-    if known.issuperset(fresh_tokens):
-        vocabulary, old_to_new = old_tokens, np.arange(len(old_tokens))
-    else:
-        vocabulary = sorted(known.union(fresh_tokens))
-        code_of = {token: code for code, token in enumerate(vocabulary)}
-        old_to_new = np.array([code_of[t] for t in old_tokens], dtype=np.int64)
-    fresh_to_new = [bisect.bisect_left(vocabulary, token) for token in fresh_tokens]
+    vocabulary, old_to_new, fresh_to_new = _vocabulary_with(postings, fresh.tokens())
+    token_count = len(vocabulary[1]) - 1
 
     moved = moved_to[postings.positions]
     kept = moved >= 0
@@ -169,15 +161,15 @@ def updated_text_arrays(
     # count them by token rather than counting the kept ones.
     dropped = np.flatnonzero(~kept)
     dropped_of = np.searchsorted(postings.starts, dropped, side="right") - 1
-    kept_counts = np.zeros(len(vocabulary), dtype=np.int64)
+    kept_counts = np.zeros(token_count, dtype=np.int64)
     kept_counts[old_to_new] = np.diff(postings.starts) - np.bincount(
-        dropped_of, minlength=len(old_tokens)
+        dropped_of, minlength=len(old_to_new)
     )
     kept_starts = np.concatenate([[0], np.cumsum(kept_counts)])
     positions, weights = moved[kept], postings.weights[kept]
 
     insert_at = np.empty(len(fresh.positions), dtype=np.int64)
-    fresh_counts = np.zeros(len(vocabulary), dtype=np.int64)
+    fresh_counts = np.zeros(token_count, dtype=np.int64)
     for fresh_code, code in enumerate(fresh_to_new):
         first, last = fresh.starts[fresh_code], fresh.starts[fresh_code + 1]
         low, high = kept_starts[code], kept_starts[code + 1]
@@ -194,10 +186,57 @@ def updated_text_arrays(
     lengths[fresh_builder.lengths_at] = fresh_builder.lengths
     counts = kept_counts + fresh_counts
     if not counts.all():  # words no agreement holds any more leave the vocabulary
-        vocabulary = [token for token, n in zip(vocabulary, counts, strict=True) if n]
+        vocabulary = _without(vocabulary, counts > 0)
         counts = counts[counts > 0]
     starts = np.concatenate([[0], np.cumsum(counts)])
     return _arrays(vocabulary, starts, positions, weights, lengths)
+
+
+def _vocabulary_with(postings: TextPostings, tokens: list[bytes]):
+    """The vocabulary of ``postings`` with these tokens (sorted) added where new:
+    the vocabulary (bytes, starts), each old token's new code, and each of
+    ``tokens``' codes. Found by binary search and moved with numpy: an update reads
+    as many tokens as its documents hold, not the whole vocabulary."""
+    size = len(postings.vocabulary_starts) - 1
+    found = [postings.first_at_least(token) for token in tokens]
+    known = [
+        code < size and postings.token(code) == token
+        for code, token in zip(found, tokens, strict=True)
+    ]
+    new = [token for token, seen in zip(tokens, known, strict=True) if not seen]
+    at = np.array(
+        [code for code, seen in zip(found, known, strict=True) if not seen],
+        dtype=np.int64,
+    )
+    # A new token goes before the old one it was found at, after the new ones
+    # before it.
+    old_to_new = np.arange(size) + np.searchsorted(at, np.arange(size), side="right")
+    new_codes = at + np.arange(len(at))
+    old_lengths = np.diff(postings.vocabulary_starts)
+    new_lengths = np.array([len(token) for token in new], dtype=np.int64)
+    blob = np.insert(
+        postings.vocabulary,
+        np.repeat(postings.vocabulary_starts[at], new_lengths),
+        np.frombuffer(b"".join(new), dtype=np.uint8),
+    )
+    lengths = np.empty(size + len(new), dtype=np.int64)
+    lengths[old_to_new] = old_lengths
+    lengths[new_codes] = new_lengths
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    codes = iter(new_codes.tolist())
+    tokens_to_new = [
+        int(old_to_new[code]) if seen else next(codes)
+        for code, seen in zip(found, known, strict=True)
+    ]
+    return (blob, starts), old_to_new, tokens_to_new
+
+
+def _without(vocabulary, alive: np.ndarray):
+    """The vocabulary (bytes, starts) of the tokens ``alive`` keeps."""
+    blob, starts = vocabulary
+    lengths = np.diff(starts)
+    blob = blob[np.repeat(alive, lengths)]
+    return blob, np.concatenate([[0], np.cumsum(lengths[alive])])
 
 
 class PostingsBuilder:
@@ -279,7 +318,7 @@ class PostingsBuilder:
         lengths[self.lengths_at] = self.lengths
         starts = np.searchsorted(codes[by_token], np.arange(len(vocabulary) + 1))
         return _arrays(
-            [vocabulary[i] for i in order],
+            _vocabulary([vocabulary[i] for i in order]),
             starts,
             positions[by_token],
             weights[by_token],
@@ -287,15 +326,21 @@ class PostingsBuilder:
         )
 
 
-def _arrays(vocabulary: list[bytes], starts, positions, weights, lengths) -> dict:
-    """The arrays of a TextPostings: the sorted vocabulary, and each token's postings
-    (``starts[i]:starts[i + 1]``) in position order."""
-    sizes = np.fromiter((len(token) for token in vocabulary), np.int64, len(vocabulary))
+def _vocabulary(tokens: list[bytes]):
+    """Sorted tokens as the vocabulary's arrays: their bytes end to end, and where
+    each starts."""
+    sizes = np.fromiter((len(token) for token in tokens), np.int64, len(tokens))
+    blob = np.frombuffer(b"".join(tokens), dtype=np.uint8).copy()
+    return blob, np.concatenate([[0], np.cumsum(sizes)])
+
+
+def _arrays(vocabulary, starts, positions, weights, lengths) -> dict:
+    """The arrays of a TextPostings: the sorted vocabulary (``_vocabulary``), and
+    each token's postings (``starts[i]:starts[i + 1]``) in position order."""
+    blob, vocabulary_starts = vocabulary
     return {
-        "text.vocabulary": np.frombuffer(b"".join(vocabulary), dtype=np.uint8).copy(),
-        "text.vocabulary_starts": np.concatenate([[0], np.cumsum(sizes)]).astype(
-            np.int64
-        ),
+        "text.vocabulary": blob,
+        "text.vocabulary_starts": vocabulary_starts.astype(np.int64),
         "text.starts": np.asarray(starts, dtype=np.int64),
         "text.positions": positions.astype(np.int32),
         "text.weights": weights.astype(np.uint16),
