@@ -4,6 +4,7 @@ Requests go through Django's full stack (middleware, views, templates) with the 
 client, so the figures are server time without network. Prints one JSON object.
 
     python bench/pages.py            # searches and detail pages: median and p95
+    python bench/pages.py --search   # the index, and the text + three filters search
     python bench/pages.py --export   # one full CSV export (run alone: its peak memory)
 """
 
@@ -25,6 +26,7 @@ django.setup()
 
 from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
+from served import SEARCH  # noqa: E402 (bench/served.py, beside this script)
 
 from registry.models import Agreement  # noqa: E402
 
@@ -59,6 +61,7 @@ def representative_requests() -> list[tuple[str, str]]:
             "search: q with filters",
             "/agreements/?q=quantum&jp_prefecture=miyagi&sector=government",
         ),
+        ("search: q with three filters", SEARCH),
         ("search: deep page (3,000)", "/agreements/?page=3000"),
         *(
             (f"agreement page {index + 1}", f"/agreements/USJP-{pk:06d}/")
@@ -89,36 +92,55 @@ def representative_requests() -> list[tuple[str, str]]:
 
 
 def time_pages() -> dict:
+    client = _client()
+    started = time.perf_counter()
+    client.get("/")  # builds this process's search index
+    build_ms = (time.perf_counter() - started) * 1000
+    rows = [
+        {"label": label, "url": url, **_timed(client, url, uncached=UNCACHED in how)}
+        for label, url, *how in representative_requests()
+    ]
+    return {"index_build_ms": build_ms, "update_ms": time_update(), "requests": rows}
+
+
+def time_search() -> dict:
+    """The index's build and update, and the issue's search: what bench/run.py
+    measures at every size."""
+    client = _client()
+    started = time.perf_counter()
+    client.get("/")
+    build_ms = (time.perf_counter() - started) * 1000
+    return {
+        "index_build_ms": build_ms,
+        "update_ms": time_update(),
+        "search": _timed(client, SEARCH),
+    }
+
+
+def _client() -> Client:
     # The API's anonymous throttle would answer 429 long before 40 samples a URL.
     from django.conf import settings
 
     settings.API_ANON_RATE = None
-    client = Client()
-    started = time.perf_counter()
-    client.get("/")  # builds this process's search index
-    build_ms = (time.perf_counter() - started) * 1000
-    rows = []
-    for label, url, *how in representative_requests():
-        for _ in range(WARM_UP):
-            client.get(url)
-        samples = []
-        for _ in range(SAMPLES):
-            if UNCACHED in how:
-                cache.clear()
-            started = time.perf_counter()
-            response = client.get(url)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        samples.sort()
-        rows.append(
-            {
-                "label": label,
-                "url": url,
-                "median_ms": statistics.median(samples),
-                "p95_ms": samples[int(len(samples) * 0.95) - 1],
-            }
-        )
-    return {"index_build_ms": build_ms, "update_ms": time_update(), "requests": rows}
+    return Client()
+
+
+def _timed(client, url: str, *, uncached: bool = False) -> dict:
+    for _ in range(WARM_UP):
+        client.get(url)
+    samples = []
+    for _ in range(SAMPLES):
+        if uncached:
+            cache.clear()
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    samples.sort()
+    return {
+        "median_ms": statistics.median(samples),
+        "p95_ms": samples[int(len(samples) * 0.95) - 1],
+    }
 
 
 def time_update() -> float:
@@ -158,4 +180,9 @@ def time_export() -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(time_export() if "--export" in sys.argv else time_pages()))
+    if "--export" in sys.argv:
+        print(json.dumps(time_export()))
+    elif "--search" in sys.argv:
+        print(json.dumps(time_search()))
+    else:
+        print(json.dumps(time_pages()))

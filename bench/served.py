@@ -1,28 +1,46 @@
-"""Memory of served workers (bench/run.py): gunicorn with the repository's settings
-(usjp_site/gunicorn.conf.py) on the bench database, 1 and then 2 workers, each
-answering searches; each worker's resident (RSS) and proportional (PSS) memory, read
-from /proc/<pid>/smaps_rollup. PSS counts a page shared by two workers half to each:
-what adding a worker costs.
+"""The registry as served (bench/run.py): gunicorn with the repository's settings
+(usjp_site/gunicorn.conf.py) on the bench database, with 1 and then 2 workers.
 
-    python bench/memory.py   # prints JSON; DATABASE_URL names the database
+For each: the time from gunicorn's start to its first answer; each worker's resident
+(RSS) and proportional (PSS) memory after 20 searches, and the master's PSS, read
+from /proc/<pid>/smaps_rollup (PSS counts a page shared by n processes 1/n to each,
+so the PSS of all of gunicorn's processes is what they take from the machine); and
+search latency through HTTP from two clients at once.
+With 2 workers, latency is measured again while an edit lands every 3 s
+(bench/edits.py, which also times each edit until a search through gunicorn finds
+it), and a full CSV export is downloaded through HTTP.
+
+    python bench/served.py   # prints JSON; DATABASE_URL names the database
 """
 
 import json
 import os
+import re
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PORT = 8011
-SEARCH = "/agreements/?classification=consortium&us_state=CA&q=university"
-REQUESTS = 20
+BASE = f"http://127.0.0.1:{PORT}"
+# Text and three filters, with every facet counted: the issue's search.
+SEARCH = (
+    "/agreements/?q=university&classification=consortium&us_state=CA"
+    "&discipline=health-medical-sciences"
+)
+WARM_REQUESTS = 20
+CLIENTS = 2
+QUIET_SECONDS = 20
+EDITING_SECONDS = 30
+EDIT_EVERY = 3.0
 
 
-def served(workers: int) -> dict:
+def served(workers: int, *, edits: bool) -> dict:
     store = tempfile.mkdtemp(prefix="usjp-bench-index-")
     environment = {
         **os.environ,
@@ -30,6 +48,8 @@ def served(workers: int) -> dict:
         "GUNICORN_BIND": f"127.0.0.1:{PORT}",
         "SEARCH_INDEX_DIR": store,
         "ALLOWED_HOSTS": "127.0.0.1",
+        # The editor's searches would meet the anonymous API limit.
+        "API_ANON_RATE": "0",
     }
     started = time.perf_counter()
     master = subprocess.Popen(
@@ -48,30 +68,96 @@ def served(workers: int) -> dict:
     )
     try:
         first_response = _first_response(started)
-        for _ in range(REQUESTS):
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}{SEARCH}").read()
+        for _ in range(WARM_REQUESTS):
+            _get(SEARCH)
         workers_memory = [_memory(pid) for pid in _children(master.pid)]
+        result = {
+            "workers": workers,
+            "cold_start_s": first_response,
+            "rss_mib": [rss for rss, _pss in workers_memory],
+            "pss_mib": [pss for _rss, pss in workers_memory],
+            "master_pss_mib": _memory(master.pid)[1],
+            "quiet": _load(QUIET_SECONDS),
+        }
+        if edits:
+            editor = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(REPOSITORY / "bench" / "edits.py"),
+                    "--every",
+                    str(EDIT_EVERY),
+                    "--seconds",
+                    str(EDITING_SECONDS),
+                    "--base",
+                    BASE,
+                ],
+                cwd=REPOSITORY,
+                env=environment,
+                stdout=subprocess.PIPE,
+            )
+            result["editing"] = _load(EDITING_SECONDS)
+            output, _ = editor.communicate(timeout=120)
+            result["edits"] = json.loads(output)
+            result["export"] = _export()
     finally:
         master.terminate()
         master.wait()
+    return result
+
+
+def _load(seconds: float) -> dict:
+    """CLIENTS threads searching for ``seconds``: latency median and p95, and
+    searches a second."""
+    samples = []
+    deadline = time.perf_counter() + seconds
+
+    def client():
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            _get(SEARCH)
+            samples.append((time.perf_counter() - started) * 1000)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    samples.sort()
     return {
-        "workers": workers,
-        "cold_start_s": first_response,
-        "rss_mib": [rss for rss, _pss in workers_memory],
-        "pss_mib": [pss for _rss, pss in workers_memory],
+        "median_ms": statistics.median(samples),
+        "p95_ms": samples[int(len(samples) * 0.95) - 1],
+        "per_second": len(samples) / seconds,
+        "requests": len(samples),
     }
+
+
+def _export() -> dict:
+    """A full CSV export downloaded through gunicorn: its time and its rows, read
+    from the closing line ("# rows exported: N"), which a file cut short lacks."""
+    started = time.perf_counter()
+    content = _get("/agreements/?export=csv")
+    seconds = time.perf_counter() - started
+    closing = re.search(rb"# rows exported: (\d+)\s*$", content)
+    if not closing:
+        sys.exit("The export through gunicorn was cut short.")
+    return {"seconds": seconds, "rows": int(closing[1]), "bytes": len(content)}
+
+
+def _get(path: str) -> bytes:
+    with urllib.request.urlopen(f"{BASE}{path}") as response:
+        return response.read()
 
 
 def _first_response(started: float) -> float:
     """Seconds from gunicorn's start to its first answer (the index built and
     mapped by then)."""
-    for _ in range(600):
+    for _ in range(1200):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}{SEARCH}").read()
+            _get(SEARCH)
             return time.perf_counter() - started
         except OSError:
             time.sleep(0.1)
-    sys.exit("gunicorn did not answer within a minute.")
+    sys.exit("gunicorn did not answer within two minutes.")
 
 
 def _children(pid: int) -> list[int]:
@@ -90,4 +176,4 @@ def _memory(pid: int) -> tuple[float, float]:
 
 
 if __name__ == "__main__":
-    print(json.dumps([served(1), served(2)]))
+    print(json.dumps([served(1, edits=False), served(2, edits=True)]))
