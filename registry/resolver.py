@@ -3,19 +3,22 @@
 People write the same institution many ways: Tohoku Univ., 東北大, ＴＯＨＯＫＵ in
 full-width, former names (Tokyo Institute of Technology is now the Institute of Science
 Tokyo), campus and school qualifiers ("Harvard Medical School" is Harvard University,
-unit School of Medicine). ``resolve_institution`` normalizes the name, splits off a
-school or campus as a unit, looks the rest up among every institution's names and
+unit School of Medicine), whole affiliations ("Dept. of Chemistry, Univ. of Chicago,
+Chicago, IL 60637, USA"). ``resolve_institution`` normalizes the name
+(registry.names), splits off a school or campus as a unit or reads the affiliation
+(registry.affiliations), looks the names up among every institution's names and
 aliases, and falls back to fuzzy scoring. It never guesses between two plausible
-institutions: "UW" is Washington or Wisconsin, and stays unresolved.
+institutions: "UW" is Washington or Wisconsin, and stays unresolved; and an
+affiliation of a laboratory, company or agency is never an institution's.
 
 Each process keeps the normalized names in memory (a few thousand strings) and rebuilds
-them when institutions or aliases change, which a cheap aggregate query notices.
+them when institutions, organizations or their aliases change, which a cheap aggregate
+query notices.
 """
 
 import re
 import threading
 import time
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -24,8 +27,21 @@ from django.db.models import Count, Max, Sum
 from django.db.models.functions import Length
 from rapidfuzz import fuzz, process
 
-from .models import AliasKind, Institution, InstitutionAlias
-from .search import CJK, fold
+from .affiliations import Affiliation, Places, Span, read_affiliation
+from .models import (
+    AliasKind,
+    Institution,
+    InstitutionAlias,
+    Organization,
+    OrganizationAlias,
+    Region,
+)
+from .names import (
+    Reading,
+    core_of,
+    normalize_name,
+    readings,
+)
 
 # A fuzzy score never reaches an exact match's 100: exact names and aliases come first.
 EXACT_SCORE = 100
@@ -37,71 +53,19 @@ FUZZY_MARGIN = 6
 FUZZY_LISTED = 75
 CANDIDATES = 5
 
-NOT_WORD = re.compile(rf"[^\w{CJK}]+|_", re.UNICODE)
-SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}]) | (?=[{CJK}])")
-# Abbreviations written for whole words, after punctuation is gone ("Univ." → univ).
-WORD_FORMS = {
-    "univ": "university",
-    "u": "university",
-    "uni": "university",
-    "inst": "institute",
-    "intl": "international",
-    "natl": "national",
-    "&": "and",
-}
-DROPPED_WORDS = {"the"}
-# Words every other name has: a fuzzy match must agree on the rest.
-GENERIC_WORDS = {
-    "university",
-    "of",
-    "at",
-    "in",
-    "and",
-    "de",
-    "institute",
-    "college",
-    "school",
-    "national",
-    "state",
-    "daigaku",
-    "universite",
-    "universidad",
-    "universitat",
-    "大学",
-}
-
-# "Harvard Medical School" → Harvard (University), School of Medicine. The unit is data
-# stored with the participant, so it is the English name whatever language the curator
-# works in, not a translation.
-NAMED_SCHOOLS = {
-    "medical": "School of Medicine",
-    "law": "School of Law",
-    "business": "School of Business",
-    "dental": "School of Dentistry",
-    "nursing": "School of Nursing",
-    "divinity": "Divinity School",
-    "graduate": "Graduate School",
-}
-NAMED_SCHOOL = re.compile(
-    r"^(?P<name>.+?)[\s,]+(?P<kind>" + "|".join(NAMED_SCHOOLS) + r")\s+school$",
+# An affiliation's runs of pieces scored fuzzily are those that say they are a name
+# of one: "Berkeley" after a laboratory's name is a city.
+INSTITUTION_WORDS = re.compile(
+    r"universit|\buniv\b|college|institute|school|polytechnic|academy|conservatory|"
+    r"大学|大$|daigaku|高等専門学校|kosen",
     re.IGNORECASE,
 )
-UNIT_WORDS = r"(?:graduate\s+)?(?:school|college|faculty|department|division)\s+of\s+"
-# "University of X School of Medicine", "X Univ. Graduate School of Y".
-UNIT_AFTER = re.compile(
-    rf"^(?P<name>.+?)[\s,\-–]+(?P<unit>{UNIT_WORDS}.+)$", re.IGNORECASE
-)
-# "Graduate School of Medicine, Tohoku University".
-UNIT_BEFORE = re.compile(
-    rf"^(?P<unit>{UNIT_WORDS}[^,]+),\s*(?P<name>.+)$", re.IGNORECASE
-)
-# "Tohoku University Aobayama Campus".
-CAMPUS_AFTER = re.compile(
-    r"^(?P<name>.+?)[\s,\-–]+(?P<unit>[^,]+\s+campus)$", re.IGNORECASE
-)
-# 東北大学医学部, 東北大学大学院工学研究科: the unit follows the name's 大学 (or 大).
-JA_UNIT = re.compile(
-    r"(?:大学院)?\S*?(?:学部|研究科|学府|学環|研究院|研究所|病院|センター|キャンパス)"
+# What a partner organization's name says it is.
+ORGANIZATION_WORDS = re.compile(
+    r"\b(?:national laborator(?:y|ies)|laborator(?:y|ies)|agency|ministry|inc|corp|"
+    r"corporation|company|co|ltd|llc|gmbh|foundation|council|administration)\b|"
+    r"株式会社|機構|省$|庁$",
+    re.IGNORECASE,
 )
 
 
@@ -111,6 +75,18 @@ class InstitutionRef:
     slug: str
     name: str
     name_ja: str
+    country: str
+    region: str = ""  # USPS or JIS code
+    city: str = ""  # folded
+
+
+@dataclass(frozen=True)
+class OrganizationRef:
+    pk: int
+    slug: str
+    name: str
+    name_ja: str
+    sector: str
     country: str
 
 
@@ -129,69 +105,9 @@ class Resolution:
     chosen: Candidate | None = None
     candidates: list[Candidate] = field(default_factory=list)
     ambiguous: bool = False
-
-
-def normalize_name(text: str) -> str:
-    """The comparable form of a name: folded for width, case and diacritics, without
-    punctuation or "the", abbreviations of words spelled out."""
-    text = fold(text).replace("&", " and ").replace("'", "").replace("’", "")
-    words = []
-    for word in NOT_WORD.sub(" ", text).split():
-        word = WORD_FORMS.get(word, word)
-        if word not in DROPPED_WORDS:
-            words.append(word)
-    return SPACE_NEXT_TO_CJK.sub("", " ".join(words))
-
-
-def _core(normalized: str) -> str:
-    """What distinguishes a name from others: its words less the generic ones."""
-    return " ".join(w for w in normalized.split() if w not in GENERIC_WORDS)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One way to read the query: a name to look up, and the unit split off it."""
-
-    names: tuple[str, ...]
-    unit: str | None
-
-
-def readings(text: str) -> list[Reading]:
-    """The whole name first, then each way of splitting a school or campus off it."""
-    text = " ".join(fold_width(text).split())
-    found = [Reading((text,), None)]
-    if match := NAMED_SCHOOL.match(text):
-        name = match["name"]
-        found.append(
-            Reading(
-                (name, f"{name} University", f"University of {name}"),
-                NAMED_SCHOOLS[match["kind"].lower()],
-            )
-        )
-    for pattern in (UNIT_AFTER, UNIT_BEFORE, CAMPUS_AFTER):
-        if match := pattern.match(text):
-            found.append(Reading((match["name"],), _title(match["unit"])))
-    compact = text.replace(" ", "")
-    for position in range(1, len(compact)):
-        head, rest = compact[:position], compact[position:]
-        if not (head.endswith("大学") or head.endswith("大")):
-            continue
-        if head.endswith("大") and rest.startswith("学"):
-            continue  # 大阪大学医学部: the name is 大阪大学, not 大阪大
-        if JA_UNIT.fullmatch(rest) and "大" not in rest.removeprefix("大学院"):
-            found.append(Reading((head,), rest))
-            break
-    return found
-
-
-def fold_width(text: str) -> str:
-    """Full-width forms to half-width, keeping case (for the unit as shown)."""
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
-def _title(unit: str) -> str:
-    unit = unit.strip(" ,-–")
-    return unit if any(c.isupper() for c in unit) else unit.title()
+    # An affiliation that names a partner organization (a national laboratory, a
+    # company, an agency) and no institution: never an institution's.
+    organization: OrganizationRef | None = None
 
 
 @dataclass
@@ -202,13 +118,21 @@ class NameIndex:
     exact: dict[str, list[tuple[int, str]]]
     keys: list[str]  # the normalized names, for fuzzy scoring
     cores: list[str]
+    # normalized name -> organizations so named (affiliations of laboratories,
+    # companies, agencies)
+    organizations: dict[str, list[OrganizationRef]]
+    places: Places
 
     @classmethod
     def build(cls, signature) -> "NameIndex":
         institutions = {
-            pk: InstitutionRef(pk, slug, name, name_ja, country)
-            for pk, slug, name, name_ja, country in Institution.objects.values_list(
-                "pk", "slug", "name", "name_ja", "country"
+            pk: InstitutionRef(
+                pk, slug, name, name_ja, country, region or "", normalize_name(city)
+            )
+            for pk, slug, name, name_ja, country, region, city in (
+                Institution.objects.values_list(
+                    "pk", "slug", "name", "name_ja", "country", "region__code", "city"
+                )
             )
         }
         exact = defaultdict(list)
@@ -230,20 +154,63 @@ class NameIndex:
             institutions=institutions,
             exact=dict(exact),
             keys=keys,
-            cores=[_core(key) for key in keys],
+            cores=[core_of(key) for key in keys],
+            organizations=_organization_names(),
+            places=_places(institutions.values()),
         )
 
 
+def _organization_names() -> dict[str, list[OrganizationRef]]:
+    refs = {
+        row[0]: OrganizationRef(*row)
+        for row in Organization.objects.values_list(
+            "pk", "slug", "name", "name_ja", "sector", "country"
+        )
+    }
+    names = defaultdict(list)
+    written = [
+        *Organization.objects.values_list("pk", "name"),
+        *Organization.objects.exclude(name_ja="").values_list("pk", "name_ja"),
+        *OrganizationAlias.objects.values_list("organization_id", "name"),
+    ]
+    for pk, name in written:
+        entries = names[normalize_name(name)]
+        if refs[pk] not in entries:
+            entries.append(refs[pk])
+    names.pop("", None)
+    return dict(names)
+
+
+def _places(institutions) -> Places:
+    regions, us_codes = {}, {}
+    for country, code, name, name_ja in Region.objects.values_list(
+        "country", "code", "name", "name_ja"
+    ):
+        for written in (name, name_ja):
+            if written:
+                regions[normalize_name(written)] = (country, code)
+        if country == "US":
+            us_codes[code.lower()] = (country, code)
+    return Places(
+        regions=regions,
+        us_codes=us_codes,
+        cities={ref.city for ref in institutions if ref.city},
+    )
+
+
 def _signature() -> tuple:
-    """Changes whenever an institution or alias is added, removed, renamed or
-    edited."""
-    institutions = Institution.objects.aggregate(
-        count=Count("pk"), updated=Max("updated_at")
-    )
-    aliases = InstitutionAlias.objects.aggregate(
-        count=Count("pk"), last=Max("pk"), length=Sum(Length("name"))
-    )
-    return (*institutions.values(), *aliases.values())
+    """Changes whenever an institution, an organization or an alias of either is
+    added, removed, renamed or edited."""
+    values = []
+    for model in (Institution, Organization):
+        values += model.objects.aggregate(
+            count=Count("pk"), updated=Max("updated_at")
+        ).values()
+    for model in (InstitutionAlias, OrganizationAlias):
+        values += model.objects.aggregate(
+            count=Count("pk"), last=Max("pk"), length=Sum(Length("name"))
+        ).values()
+    return tuple(values)
 
 
 _lock = threading.Lock()
@@ -283,7 +250,11 @@ def resolve_institution(*, name: str, country: str | None = None) -> Resolution:
     def allowed(pk):
         return country is None or index.institutions[pk].country == country
 
-    # Exact names and aliases: the whole name first, then with a unit split off.
+    # Exact names and aliases: the whole name first; then, for an affiliation, the
+    # names inside it; else the name with a unit split off.
+    affiliation = read_affiliation(name, places=index.places)
+    if affiliation is not None:
+        query_readings = query_readings[:1]
     for reading in query_readings:
         hits: dict[int, str] = {}
         for written in reading.names:
@@ -299,13 +270,23 @@ def resolve_institution(*, name: str, country: str | None = None) -> Resolution:
             break
 
     if resolution.candidates:
-        resolution.candidates.sort(key=lambda c: c.institution.name)
-        resolution.ambiguous = len(resolution.candidates) > 1
-        if not resolution.ambiguous:
-            resolution.chosen = resolution.candidates[0]
-        return resolution
+        return _settled(resolution)
+    if affiliation is not None:
+        return _resolve_affiliation(index, resolution, affiliation, allowed)
 
-    best = _fuzzy(index, query_readings, allowed)
+    return _fuzzily(resolution, _fuzzy(index, query_readings, allowed))
+
+
+def _settled(resolution: Resolution) -> Resolution:
+    """Exact candidates found: the one, or ambiguous."""
+    resolution.candidates.sort(key=lambda c: c.institution.name)
+    resolution.ambiguous = len(resolution.candidates) > 1
+    if not resolution.ambiguous:
+        resolution.chosen = resolution.candidates[0]
+    return resolution
+
+
+def _fuzzily(resolution: Resolution, best) -> Resolution:
     resolution.candidates = [candidate for candidate, _unit in best]
     if not best:
         return resolution
@@ -316,6 +297,84 @@ def resolve_institution(*, name: str, country: str | None = None) -> Resolution:
     elif top.score >= FUZZY_CHOICE:
         resolution.chosen, resolution.unit = top, unit
     return resolution
+
+
+def _resolve_affiliation(
+    index: NameIndex, resolution: Resolution, affiliation: Affiliation, allowed
+) -> Resolution:
+    """An institution named inside an affiliation, with the unit written around it.
+
+    Every run of its pieces is looked up exactly (a single piece read as the
+    resolver reads a name, so 京都大学大学院工学研究科 still splits), but a city after
+    the first piece ("Berkeley") is not a name; only runs that say they are one
+    (university, college, 大学…) are scored fuzzily. Same-named
+    institutions are told apart by the address. An affiliation whose institution is
+    not found but which names a laboratory, company or agency the registry holds
+    resolves to that organization, never to an institution by likeness."""
+    hits: dict[int, tuple[str, str | None, Span]] = {}
+    for span in affiliation.spans:
+        if not span.first and normalize_name(span.name) in affiliation.cities:
+            continue
+        # A single piece may still hold its unit (東北大学大学院工学研究科); a run of
+        # pieces is a name as it stands.
+        single = "," not in span.name
+        for reading in readings(span.name) if single else readings(span.name)[:1]:
+            for written in reading.names:
+                for pk, matched_on in index.exact.get(normalize_name(written), []):
+                    if allowed(pk) and pk not in hits:
+                        unit = ", ".join(u for u in (span.unit, reading.unit) if u)
+                        hits[pk] = (matched_on, unit or None, span)
+    # The longest name wins over one written inside it.
+    hits = {
+        pk: hit
+        for pk, hit in hits.items()
+        if not any(hit[2].within(other[2]) for other in hits.values())
+    }
+    if len(hits) > 1:
+        hits = _by_address(index, hits, affiliation)
+    if hits:
+        resolution.candidates = [
+            Candidate(index.institutions[pk], EXACT_SCORE, matched_on)
+            for pk, (matched_on, _unit, _span) in hits.items()
+        ]
+        _settled(resolution)
+        if resolution.chosen:
+            resolution.unit = hits[resolution.chosen.institution.pk][1]
+        return resolution
+    for span in affiliation.spans:
+        organizations = index.organizations.get(normalize_name(span.name), [])
+        if len(organizations) == 1:
+            resolution.organization = organizations[0]
+            return resolution
+    if ORGANIZATION_WORDS.search(affiliation.pieces[0]):
+        return resolution  # a laboratory or company the registry does not hold
+    named = [
+        Reading((span.name,), span.unit)
+        for span in affiliation.spans
+        if INSTITUTION_WORDS.search(span.name)
+    ]
+    return _fuzzily(resolution, _fuzzy(index, named, allowed))
+
+
+def _by_address(index: NameIndex, hits: dict, affiliation: Affiliation) -> dict:
+    """Of same-named institutions, those the address agrees with (its country,
+    state or prefecture, city), if that leaves any."""
+
+    def agrees(pk):
+        ref = index.institutions[pk]
+        return (
+            (not affiliation.countries or ref.country in affiliation.countries)
+            and (
+                not affiliation.regions
+                or (ref.country, ref.region) in affiliation.regions
+            )
+            and (not affiliation.cities or ref.city in affiliation.cities)
+        )
+
+    if not (affiliation.countries or affiliation.regions or affiliation.cities):
+        return hits
+    kept = {pk: hit for pk, hit in hits.items() if agrees(pk)}
+    return kept or hits
 
 
 def _is_acronym(key: str) -> bool:
@@ -329,7 +388,7 @@ def _fuzzy(index: NameIndex, query_readings, allowed):
     for reading in query_readings:
         for written in reading.names:
             query = normalize_name(written)
-            query_core = _core(query)
+            query_core = core_of(query)
             for key, score, position in process.extract(
                 query,
                 index.keys,

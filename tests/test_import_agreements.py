@@ -779,7 +779,7 @@ def test_admin_reads_the_sheet_named_in_a_workbook(editor_client):
 
 @pytest.mark.django_db
 def test_admin_export_escapes_formulas_and_reimports_unchanged(editor_client, editor):
-    make_agreement(title="=1+1 is not a formula here")
+    make_agreement(title="=1+1 is not a formula here", sources=("jsps",))
 
     response = editor_client.post(
         reverse("admin:registry_agreement_export"),
@@ -792,3 +792,42 @@ def test_admin_export_escapes_formulas_and_reimports_unchanged(editor_client, ed
     plan = run(text.encode(), user=editor, dry_run=True, file_name="admin.csv").plan
     assert not plan.has_errors, errors_of(plan)
     assert plan.counts["new"] == plan.counts["update"] == 0
+
+
+@pytest.mark.django_db
+def test_affiliations_import_as_the_institution_with_its_unit(editor):
+    row = {
+        **CLERKSHIP,
+        "title": "Robotics exchange from affiliations",
+        "us_institutions": (
+            "Dept. of Mechanical Engineering, Univ. of California, Berkeley, "
+            "CA 94720, USA"
+        ),
+        "jp_institutions": (
+            "Graduate School of Engineering, Kyoto University, Kyoto 615-8510, Japan"
+        ),
+    }
+
+    outcome = run(sheet(row), user=editor)
+
+    assert errors_of(outcome.plan) == {}
+    agreement = Agreement.objects.get(title="Robotics exchange from affiliations")
+    assert set(agreement.participants.values_list("institution__slug", "unit")) == {
+        ("university-of-california-berkeley", "Department of Mechanical Engineering"),
+        ("kyoto-university", "Graduate School of Engineering"),
+    }
+
+
+@pytest.mark.django_db
+def test_a_laboratory_affiliation_is_refused_as_a_participant_naming_it(editor):
+    row = {
+        **CLERKSHIP,
+        "us_institutions": "Lawrence Berkeley National Laboratory, Berkeley, CA",
+    }
+
+    errors = errors_of(run(sheet(row), user=editor, dry_run=True).plan)
+
+    [message] = errors[(2, "us_institutions")]
+    assert "names Lawrence Berkeley National Laboratory, a partner organization" in (
+        message
+    )

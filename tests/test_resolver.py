@@ -4,7 +4,8 @@ import pytest
 
 from registry import engine, resolver
 from registry.models import AliasKind, InstitutionAlias, Language
-from registry.resolver import normalize_name, resolve_institution
+from registry.names import normalize_name
+from registry.resolver import resolve_institution
 from tests.factories import institution
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +159,151 @@ def test_normalization():
     assert normalize_name("Université") == "universite"
     assert normalize_name("東北 大学") == "東北大学"
     assert normalize_name("Texas A&M") == "texas a and m"
+
+
+# -- Affiliations ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written, slug, unit",
+    [
+        (
+            "Graduate School of Engineering, Kyoto University, Kyoto 615-8510, Japan",
+            "kyoto-university",
+            "Graduate School of Engineering",
+        ),
+        (
+            "Department of Chemistry, University of Chicago, Chicago, IL 60637, USA",
+            "university-of-chicago",
+            "Department of Chemistry",
+        ),
+        (
+            "Dept. of Physics, Univ. of California, Berkeley, CA 94720, U.S.A.",
+            "university-of-california-berkeley",
+            "Department of Physics",
+        ),
+        (
+            "Tohoku University, Sendai, Miyagi 980-8577, Japan",
+            "tohoku-university",
+            None,
+        ),
+        (
+            "Kyoto University, Graduate School of Medicine, Sakyo-ku, Kyoto",
+            "kyoto-university",
+            "Graduate School of Medicine",
+        ),
+        (
+            "Institute for Solid State Physics, The University of Tokyo, "
+            "Kashiwa, Chiba",
+            "the-university-of-tokyo",
+            "Institute for Solid State Physics",
+        ),
+        (
+            "京都大学大学院工学研究科、京都市西京区",
+            "kyoto-university",
+            "大学院工学研究科",
+        ),
+        (
+            "東北大学 大学院医学系研究科, 仙台市",
+            "tohoku-university",
+            "大学院医学系研究科",
+        ),
+        (
+            "Washington University in St. Louis, Saint Louis, MO 63130",
+            "washington-university-in-st-louis",
+            None,
+        ),
+    ],
+)
+def test_an_institution_is_found_inside_an_affiliation_with_its_unit(
+    written, slug, unit
+):
+    resolution = resolve_institution(name=written)
+    assert resolution.chosen is not None, resolution
+    assert resolution.chosen.institution.slug == slug
+    assert resolution.chosen.score == 100
+    assert resolution.unit == unit
+    assert resolution.organization is None
+
+
+@pytest.mark.parametrize(
+    "written, organization",
+    [
+        (
+            "Lawrence Berkeley National Laboratory, Berkeley, CA 94720, USA",
+            "lawrence-berkeley-national-laboratory",
+        ),
+        ("Brookhaven National Laboratory, Upton, NY", "brookhaven-national-laboratory"),
+        ("RIKEN, Wako, Saitama 351-0198, Japan", "riken"),
+        (
+            "Takeda Pharmaceutical Company Limited, Osaka, Japan",
+            "takeda-pharmaceutical-company",
+        ),
+    ],
+)
+def test_a_laboratory_company_or_agency_is_never_an_institution(written, organization):
+    """ "Lawrence Berkeley National Laboratory, Berkeley, CA" is not UC Berkeley: it
+    names an organization the registry holds, and the resolver says which."""
+    resolution = resolve_institution(name=written)
+    assert resolution.chosen is None
+    assert resolution.candidates == []
+    assert resolution.organization.slug == organization
+
+
+def test_an_unknown_laboratory_is_not_taken_for_the_university_of_its_city():
+    resolution = resolve_institution(
+        name="Oak Ridge Test Laboratory, Berkeley, CA 94720"
+    )
+    assert resolution.chosen is None
+    assert resolution.organization is None
+
+
+def test_two_institutions_in_one_affiliation_are_not_chosen_between():
+    resolution = resolve_institution(name="Kyoto University, Osaka University")
+    assert resolution.chosen is None
+    assert resolution.ambiguous
+
+
+def test_the_address_chooses_between_same_named_institutions():
+    from registry.models import Institution, InstitutionType, Region
+
+    for city, state in (("Chicago", "IL"), ("Columbia", "SC")):
+        Institution.objects.create(
+            name="Columbia College",
+            slug=f"columbia-college-{state.lower()}",
+            country="US",
+            city=city,
+            region=Region.objects.get(country="US", code=state),
+            institution_type=InstitutionType.values[0],
+        )
+    resolver._index = None
+
+    plain = resolve_institution(name="Columbia College")
+    chicago = resolve_institution(
+        name="Department of Cinema, Columbia College, Chicago, IL 60605"
+    )
+    carolina = resolve_institution(name="Columbia College, Columbia, SC 29203, USA")
+
+    assert plain.ambiguous and plain.chosen is None
+    assert chicago.chosen.institution.slug == "columbia-college-il"
+    assert chicago.unit == "Department of Cinema"
+    assert carolina.chosen.institution.slug == "columbia-college-sc"
+
+
+def test_the_longest_name_in_an_affiliation_wins_over_one_inside_it():
+    resolution = resolve_institution(
+        name="Department of Physics, University at Albany, State University of "
+        "New York, Albany, NY 12222"
+    )
+    assert resolution.chosen.institution.slug == (
+        "university-at-albany-state-university-of-new-york"
+    )
+    assert resolution.unit == "Department of Physics"
+
+
+def test_a_city_after_an_organization_is_not_read_as_a_name():
+    """Some towns are named University (Mississippi): after an agency's name, that
+    piece is a place, and no institution is chosen for it."""
+    resolution = resolve_institution(name="National Science Foundation, University")
+    assert resolution.chosen is None
+    assert resolution.organization.slug == "national-science-foundation"

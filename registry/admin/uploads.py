@@ -38,7 +38,7 @@ from ..models import (
     Organization,
     SourceRecord,
 )
-from ..resolver import CJK
+from ..search import CJK
 
 SHEET_HELP = _(
     "For a workbook with several sheets: the sheet to read. Blank: the first sheet "

@@ -445,8 +445,12 @@ class InstitutionViewSet(DirectoryViewSet):
         description=_(
             "Folds case, width, punctuation and diacritics, reads abbreviations, "
             "aliases and former names in English and Japanese, splits a school or "
-            "campus off as `unit`. `chosen` is set only when one institution is "
-            "meant; two plausible ones (“UW”) leave it empty and `ambiguous` true."
+            "campus off as `unit`. A whole affiliation (“Dept. of Chemistry, Univ. "
+            "of Chicago, Chicago, IL 60637, USA”) is read too: the unit around the "
+            "institution, the address choosing between same-named ones. `chosen` "
+            "is set only when one institution is meant; two plausible ones (“UW”) "
+            "leave it empty and `ambiguous` true. An affiliation of a laboratory, "
+            "company or agency gives `organization`, never an institution."
         ),
         parameters=[
             OpenApiParameter(

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 
 from ..exports import unescape_formula
 from ..models import Institution, InstitutionAlias, Language
-from ..resolver import normalize_name
+from ..names import normalize_name
 from ..search import KANA, KANJI, fold
 
 # Several values in one cell: "a; b", one a line, or a full-width ；.

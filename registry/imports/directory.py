@@ -16,7 +16,7 @@ from ..models import (
     Organization,
     OrganizationAlias,
 )
-from ..resolver import normalize_name
+from ..names import normalize_name
 from ..slugs import free_slug
 from .cells import alias_key, website_host
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from ..models import ImportChannel
-from ..resolver import normalize_name
+from ..names import normalize_name
 from .cells import did_you_mean, quoted
 from .files import (
     NOT_DATA_SHEETS,

@@ -14,6 +14,7 @@ from ...models import (
 )
 from .common import (
     InstitutionRefSerializer,
+    OrganizationRefSerializer,
 )
 
 
@@ -143,6 +144,13 @@ class ResolutionSerializer(serializers.Serializer):
     chosen = CandidateSerializer(allow_null=True)
     candidates = CandidateSerializer(many=True)
     ambiguous = serializers.BooleanField()
+    organization = OrganizationRefSerializer(
+        allow_null=True,
+        help_text=_(
+            "The partner organization (a laboratory, company or agency) an "
+            "affiliation names instead of an institution."
+        ),
+    )
 
 
 class ResolveQuerySerializer(serializers.Serializer):

@@ -396,6 +396,11 @@ def _day(text: str) -> dt.date | None:
 
 
 def _describe_unresolved(written: str, resolution) -> str:
+    if resolution.organization:
+        return _(
+            "“%(name)s” names %(organization)s, a partner organization, not a "
+            "higher-education institution: list it under partners."
+        ) % {"name": written, "organization": resolution.organization.name}
     if resolution.ambiguous:
         names = [candidate.institution.name for candidate in resolution.candidates[:4]]
         return _(

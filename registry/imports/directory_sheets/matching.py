@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 
 from ...models import IdentifierScheme
-from ...resolver import normalize_name
+from ...names import normalize_name
 from ..cells import website_host
 from .rows import DirectoryRow
 

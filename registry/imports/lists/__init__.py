@@ -14,7 +14,7 @@ list row is first read into a normalized ``ListRecord``, then *matched* to the r
 2. else by the website's host (lower case, without ``www.``), when no other row of
    the file in scope has the same host and one institution of that country has it;
 3. else by name: the row's English or Japanese name, folded by
-   ``resolver.normalize_name``, against every institution's names, Japanese names and
+   ``names.normalize_name``, against every institution's names, Japanese names and
    aliases in the same country. Only an unambiguous name matches: a name that two
    institutions carry, or that two rows of the file share (IPEDS branch campuses), is
    reported and the row is neither merged nor created. A former name (an alias of

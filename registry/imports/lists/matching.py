@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ...models import IdentifierScheme
-from ...resolver import normalize_name
+from ...names import normalize_name
 from ..cells import website_host
 from .base import ListRecord
 from .plan import Entry
