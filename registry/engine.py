@@ -146,6 +146,7 @@ class PublishedIndex:
         rule = status_rule(
             not_started=self.start > today,
             finished=(self.end != NO_DATE) & (self.end < today),
+            undated=(self.start == NO_DATE) & (self.end == NO_DATE),
         )
         keep = np.zeros(len(self), dtype=bool)
         for status in statuses:

@@ -138,7 +138,8 @@ class ClassificationFilter(django_filters.MultipleChoiceFilter):
 
 
 class StatusFilter(django_filters.MultipleChoiceFilter):
-    """Upcoming, active or ended today (``registry.models.status_rule``)."""
+    """Upcoming, active or ended today, or dates unknown
+    (``registry.models.status_rule``)."""
 
     facet_dimension = "status"
 

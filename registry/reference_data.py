@@ -413,6 +413,7 @@ class _Loader:
                         for i, p in participants
                     ],
                     partners=[organization for organization, _ in partners],
+                    sources=len(row.get("sources", [])),
                 )
             except ValidationError as error:
                 raise ReferenceDataError(f"{label}: {describe_errors(error)}") from None

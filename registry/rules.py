@@ -38,10 +38,15 @@ def check_agreement_composition(
     agreement: Agreement,
     participants: Iterable[ProposedParticipant],
     partners: Iterable[Organization],
+    sources: int,
+    require_scope: bool = False,
 ) -> None:
     """Raise ValidationError keyed by field if the agreement as proposed breaks a rule.
 
-    A blank classification is derived from the partners and set on ``agreement``.
+    ``sources``: how many source records it will have. A published agreement must be
+    within the registry's scope (``scope_errors``); ``require_scope``: a draft too
+    (imports: a row that can never be published is refused at once). A blank
+    classification is derived from the partners and set on ``agreement``.
     """
     participants = list(participants)
     partners = list(partners)
@@ -76,31 +81,65 @@ def check_agreement_composition(
             % {"names": ", ".join(str(p.institution) for p in repeated)}
         )
 
-    if agreement.publication_state == PublicationState.PUBLISHED:
-        countries = {participant.institution.country for participant in participants}
-        missing = [
-            label
-            for country, label in (
-                (Country.US, pgettext("country", "U.S.")),
-                (Country.JP, pgettext("country", "Japanese")),
+    published = agreement.publication_state == PublicationState.PUBLISHED
+    if published or require_scope:
+        scope = scope_errors(participants=participants, partners=partners)
+        if scope:
+            errors.setdefault("participants", []).extend(scope)
+    if published and not sources:
+        errors.setdefault("sources", []).append(
+            _(
+                "A published agreement needs at least one source record: where "
+                "the registry learned of it (an award, a university page, a "
+                "survey). Add one, or keep the agreement unpublished."
             )
-            if country not in countries
-        ]
-        if missing:
-            message = _(
-                "A published agreement needs at least one %(missing)s higher-education "
-                "participant; this one has none."
-            ) % {"missing": _(" and at least one ").join(missing)}
-            if partners and len(missing) == 1:
-                message += " " + _(
-                    "An agreement between higher education of one country and "
-                    "government or industry of the other is unilateral: the study does "
-                    "not count it."
-                )
-            errors.setdefault("participants", []).append(message)
+        )
 
     if errors:
         raise ValidationError(errors)
+
+
+def scope_errors(
+    *, participants: list[ProposedParticipant], partners: list[Organization]
+) -> list[str]:
+    """Why an agreement is outside the registry's definition, a partnership between
+    U.S. and Japanese higher-education institutions (none if it is within): the
+    country with no higher-education participant, and the partner organizations of
+    that country, which may have been taken for one."""
+    countries = {participant.institution.country for participant in participants}
+    messages = []
+    for country, label in (
+        (Country.US, pgettext("country", "U.S.")),
+        (Country.JP, pgettext("country", "Japanese")),
+    ):
+        if country in countries:
+            continue
+        messages.append(
+            _(
+                "The registry holds partnerships between U.S. and Japanese "
+                "higher-education institutions: an agreement needs at least one "
+                "%(missing)s higher-education participant, and this one has none."
+            )
+            % {"missing": label}
+        )
+        messages.extend(
+            _(
+                "“%(name)s” is a partner organization (%(sector)s), not a "
+                "higher-education institution: it cannot stand for one."
+            )
+            % {"name": partner.name, "sector": partner.get_sector_display()}
+            for partner in partners
+            if partner.country == country
+        )
+    if messages and partners and countries:
+        messages.append(
+            _(
+                "An agreement between higher education of one country and "
+                "government or industry of the other is unilateral: the study does "
+                "not count it."
+            )
+        )
+    return messages
 
 
 def check_saved_agreement(agreement: Agreement) -> None:
@@ -115,4 +154,5 @@ def check_saved_agreement(agreement: Agreement) -> None:
             row.organization
             for row in agreement.partners.select_related("organization")
         ],
+        sources=agreement.sources.count(),
     )

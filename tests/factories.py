@@ -10,9 +10,11 @@ from registry.models import (
     AgreementParticipant,
     AgreementPartner,
     Classification,
+    DataSource,
     Institution,
     Organization,
     PublicationState,
+    SourceRecord,
 )
 from registry.search import refresh_agreement_index
 
@@ -31,11 +33,12 @@ def make_agreement(
     us: tuple[str, ...] = ("harvard-university",),
     jp: tuple[str, ...] = ("tohoku-university",),
     partners: tuple[str, ...] = (),
+    sources: tuple[str, ...] = (),
     state: str = PublicationState.PUBLISHED,
     **fields,
 ) -> Agreement:
-    """An agreement saved with its participants and partners, as the admin would save
-    it."""
+    """An agreement saved with its participants, partners and sources (data source
+    slugs), as the admin would save it."""
     fields.setdefault(
         "classification",
         Classification.CONSORTIUM if partners else Classification.COLLABORATIVE,
@@ -48,6 +51,10 @@ def make_agreement(
     for slug in partners:
         AgreementPartner.objects.create(
             agreement=agreement, organization=organization(slug), role="funder"
+        )
+    for slug in sources:
+        SourceRecord.objects.create(
+            agreement=agreement, data_source=DataSource.objects.get(slug=slug)
         )
     refresh_agreement_index(agreement_ids=[agreement.pk])
     return agreement

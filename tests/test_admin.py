@@ -22,6 +22,7 @@ from registry.models import (
     AgreementPartner,
     CaseStudy,
     Classification,
+    DataSource,
     Discipline,
     IdentifierScheme,
     ImportBatch,
@@ -86,9 +87,10 @@ def inline_rows(prefix, rows):
     return data
 
 
-def agreement_form(*, participants=(), partners=(), **fields):
+def agreement_form(*, participants=(), partners=(), sources=(), **fields):
     """The agreement add form's POST data. ``participants``: institution slugs, or
-    (slug, role) pairs; ``partners``: organization slugs, each a funder."""
+    (slug, role) pairs; ``partners``: organization slugs, each a funder; ``sources``:
+    data source slugs."""
     participant_rows = []
     for entry in participants:
         slug, role = (
@@ -117,7 +119,18 @@ def agreement_form(*, participants=(), partners=(), **fields):
         **fields,
         **inline_rows("participants", participant_rows),
         **inline_rows("partners", partner_rows),
-        **inline_rows("sources", []),
+        **inline_rows(
+            "sources",
+            [
+                {
+                    "data_source": DataSource.objects.get(slug=slug).pk,
+                    "source_identifier": "",
+                    "url": "",
+                    "retrieved_on": "",
+                }
+                for slug in sources
+            ],
+        ),
     }
 
 
@@ -463,6 +476,7 @@ def test_an_editor_publishes_a_valid_agreement_from_the_form(editor_client, edit
             title="Published from the form",
             publication_state=PublicationState.PUBLISHED,
             participants=["harvard-university", "tohoku-university"],
+            sources=["institution-websites"],
         ),
     )
 
@@ -613,7 +627,9 @@ def test_a_case_study_published_from_the_form_gets_its_publication_date(
 
 def test_an_editor_publishes_a_valid_draft(editor_client, editor):
     """Publishing stamps the date and records the editor in the history."""
-    draft = make_agreement(state=PublicationState.DRAFT)
+    draft = make_agreement(
+        state=PublicationState.DRAFT, sources=("institution-websites",)
+    )
 
     response = run_action(editor_client, Agreement, "move_to_published", [draft])
 

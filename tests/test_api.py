@@ -719,6 +719,7 @@ NEW_AGREEMENT = {
     ],
     "disciplines": ["health-medical-sciences"],
     "start": "2022-04",
+    "sources": [{"source": "institution-websites", "url": "https://www.tohoku.ac.jp/"}],
 }
 
 

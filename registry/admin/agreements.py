@@ -77,12 +77,9 @@ class CompositionCheck:
     of the two formsets asks this shared check and raises the messages that concern it.
     """
 
-    def __init__(self, agreement, participants, partners):
-        self.agreement, self.participants, self.partners = (
-            agreement,
-            participants,
-            partners,
-        )
+    def __init__(self, agreement, participants, partners, sources):
+        self.agreement = agreement
+        self.participants, self.partners, self.sources = participants, partners, sources
 
     @cached_property
     def errors(self) -> dict[str, list[str]]:
@@ -94,6 +91,7 @@ class CompositionCheck:
                     for row in kept_rows(self.participants)
                 ],
                 partners=[row.organization for row in kept_rows(self.partners)],
+                sources=sum(1 for _row in kept_rows(self.sources)),
             )
         except ValidationError as error:
             return error.message_dict
@@ -120,6 +118,10 @@ class PartnerFormSet(CompositionCheckedFormSet):
     composition_key = "partners"
 
 
+class SourceFormSet(CompositionCheckedFormSet):
+    composition_key = "sources"
+
+
 class ParticipantInline(RegistryAdminDefaults, admin.TabularInline):
     model = AgreementParticipant
     formset = ParticipantFormSet
@@ -143,6 +145,7 @@ class PartnerInline(RegistryAdminDefaults, admin.TabularInline):
 
 class SourceRecordInline(RegistryAdminDefaults, admin.TabularInline):
     model = SourceRecord
+    formset = SourceFormSet
     autocomplete_fields = ["data_source"]
     extra = 0
     verbose_name_plural = _("Sources: where this record comes from")
@@ -290,15 +293,18 @@ class AgreementAdmin(
         return super().get_search_results(request, queryset, search_term)
 
     def _create_formsets(self, request, obj, change):
-        # Django validates each inline on its own; the composition rules span two of
-        # them.
+        # Django validates each inline on its own; the composition rules span three
+        # of them.
         formsets, inline_instances = super()._create_formsets(request, obj, change)
         by_model = {formset.model: formset for formset in formsets}
-        participants = by_model.get(AgreementParticipant)
-        partners = by_model.get(AgreementPartner)
-        if participants is not None and partners is not None and participants.is_bound:
-            check = CompositionCheck(obj, participants, partners)
-            participants.composition_check = partners.composition_check = check
+        checked = [
+            by_model.get(model)
+            for model in (AgreementParticipant, AgreementPartner, SourceRecord)
+        ]
+        if all(formset is not None for formset in checked) and checked[0].is_bound:
+            check = CompositionCheck(obj, *checked)
+            for formset in checked:
+                formset.composition_check = check
         return formsets, inline_instances
 
     def write(self, request, form, rows):

@@ -39,7 +39,9 @@ from .terms import (
 
 def _status_conditions(today: dt.date) -> dict:
     return status_rule(
-        not_started=Q(start_date__gt=today), finished=Q(end_date__lt=today)
+        not_started=Q(start_date__gt=today),
+        finished=Q(end_date__lt=today),
+        undated=Q(start_date__isnull=True, end_date__isnull=True),
     )
 
 

@@ -41,17 +41,21 @@ class Status(models.TextChoices):
     UPCOMING = "upcoming", _("Upcoming")
     ACTIVE = "active", _("Active")
     ENDED = "ended", _("Ended")
+    UNKNOWN = "unknown", _("Dates unknown")
 
 
-def status_rule(*, not_started, finished) -> dict:
-    """The one definition of an agreement's status, over two conditions ("starts
-    after today", "ended before today") in any form that combines with ``&`` and
-    ``~``: Q objects for SQL, numpy masks for the search engine, numpy booleans for one
-    agreement. An unknown start has started; an unknown end runs on."""
+def status_rule(*, not_started, finished, undated) -> dict:
+    """The one definition of an agreement's status, over three conditions ("starts
+    after today", "ended before today", "neither start nor end is known") in any form
+    that combines with ``&`` and ``~``: Q objects for SQL, numpy masks for the search
+    engine, numpy booleans for one agreement. An agreement with neither date has an
+    unknown status; otherwise an unknown start has started and an unknown end runs
+    on."""
     return {
         Status.UPCOMING: not_started,
         Status.ENDED: finished & ~not_started,
-        Status.ACTIVE: ~not_started & ~finished,
+        Status.ACTIVE: ~not_started & ~finished & ~undated,
+        Status.UNKNOWN: undated,
     }
 
 
@@ -62,6 +66,7 @@ def status_on(today: dt.date, start: dt.date | None, end: dt.date | None) -> str
     rule = status_rule(
         not_started=np.bool_(start is not None and start > today),
         finished=np.bool_(end is not None and end < today),
+        undated=np.bool_(start is None and end is None),
     )
     return next(status for status, holds in rule.items() if holds)
 

@@ -112,6 +112,7 @@ def agreement_save(
                 for p in participants
             ],
             partners=[p.organization for p in partners],
+            sources=len(current[SourceRecord] if sources is None else unique(sources)),
         )
         # A participant named twice broke a rule above; a partner or a source named
         # twice is one.
@@ -191,6 +192,7 @@ def agreements_create(
                 for pk, unit in item.institutions
             ],
             partners=[organizations[pk] for pk, _role in item.partners],
+            sources=len(item.sources),
         )
     history = {
         "default_user": user,

@@ -315,6 +315,13 @@ class AgreementWriteSerializer(serializers.Serializer):
                     for p in participants
                 ],
                 partners=[p["organization"] for p in partners],
+                sources=(
+                    len(data["sources"])
+                    if "sources" in data
+                    else agreement.sources.count()
+                    if agreement.pk
+                    else 0
+                ),
             )
         except DjangoValidationError as error:
             raise serializers.ValidationError(api_errors(error)) from None

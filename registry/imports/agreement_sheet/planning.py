@@ -315,6 +315,8 @@ def _check_rules(plan: SheetPlan, present: set[str]) -> None:
                     for pk, unit in proposed.participants
                 ],
                 partners=[organizations[pk] for pk, _role in proposed.partners],
+                sources=len(proposed.sources),
+                require_scope=True,
             )
         except ValidationError as error:
             for name, messages in error.message_dict.items():
@@ -322,6 +324,7 @@ def _check_rules(plan: SheetPlan, present: set[str]) -> None:
                     "participants": "us_institutions",
                     "partners": "partners",
                     "classification": "classification",
+                    "sources": "source",
                 }.get(name, "title")
                 for message in messages:
                     row.error(column, message)
