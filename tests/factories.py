@@ -33,12 +33,12 @@ def make_agreement(
     us: tuple[str, ...] = ("harvard-university",),
     jp: tuple[str, ...] = ("tohoku-university",),
     partners: tuple[str, ...] = (),
-    sources: tuple[str, ...] = (),
+    sources: tuple[str, ...] = ("institution-websites",),
     state: str = PublicationState.PUBLISHED,
     **fields,
 ) -> Agreement:
     """An agreement saved with its participants, partners and sources (data source
-    slugs), as the admin would save it."""
+    slugs; one by default, as publishing needs one), as the admin would save it."""
     fields.setdefault(
         "classification",
         Classification.CONSORTIUM if partners else Classification.COLLABORATIVE,

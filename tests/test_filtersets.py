@@ -178,7 +178,8 @@ ALL_PUBLISHED = {"quantum", "ocean", "drug", "seismic", "energy", "history"}
         ("program=nsf-jst-memorandum-of-cooperation", {"quantum"}),
         ("source=jsps", {"quantum"}),
         ("status=upcoming", {"energy"}),
-        ("status=active", {"ocean", "drug", "history"}),
+        ("status=active", {"ocean", "drug"}),
+        ("status=unknown", {"history"}),
         ("status=ended", {"quantum", "seismic"}),
         ("q=ocean", {"ocean"}),
         ("sort=title", ALL_PUBLISHED),
@@ -354,7 +355,7 @@ def test_the_public_id_of_a_draft_finds_nothing(world):
         "institution=harvard-university&jp_prefecture=miyagi",
         "organization=national-science-foundation",
         "year_from=2019&year_to=2019",
-        "status=active&status=ended&status=upcoming",
+        "status=active&status=ended&status=upcoming&status=unknown",
     ],
 )
 def test_drafts_are_never_returned(world, query):

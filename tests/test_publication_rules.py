@@ -58,7 +58,7 @@ def test_the_admin_form_saves_a_draft_without_a_source(curator_client):
 
 
 def test_the_publish_action_refuses_a_draft_without_a_source(editor_client):
-    draft = make_agreement(state=PublicationState.DRAFT)
+    draft = make_agreement(state=PublicationState.DRAFT, sources=())
     versions = draft.history.count()
 
     response = run_action(editor_client, Agreement, "move_to_published", [draft])
@@ -115,7 +115,7 @@ def test_an_import_cannot_leave_a_published_agreement_without_a_source(editor):
 
 
 def test_an_agreement_published_before_the_rule_says_it_has_no_source(client, db):
-    agreement = make_agreement(title="Published long ago")
+    agreement = make_agreement(title="Published long ago", sources=())
 
     page = page_of(client.get(agreement.get_absolute_url()))
 

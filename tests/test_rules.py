@@ -34,11 +34,12 @@ def errors_of(callable_, *args, **kwargs) -> dict[str, list[str]]:
     return caught.value.message_dict
 
 
-def composition(agreement, *, us=(), jp=(), partners=()):
+def composition(agreement, *, us=(), jp=(), partners=(), sources=1):
     return check_agreement_composition(
         agreement=agreement,
         participants=[ProposedParticipant(institution(slug)) for slug in (*us, *jp)],
         partners=[organization(slug) for slug in partners],
+        sources=sources,
     )
 
 
@@ -93,8 +94,9 @@ def test_a_published_agreement_without_a_japanese_participant_is_refused():
         composition, agreement, us=["harvard-university", "duke-university"]
     )
     assert errors["participants"] == [
-        "A published agreement needs at least one Japanese higher-education "
-        "participant; this one has none."
+        "The registry holds partnerships between U.S. and Japanese higher-education "
+        "institutions: an agreement needs at least one Japanese higher-education "
+        "participant, and this one has none."
     ]
 
 
@@ -116,8 +118,11 @@ def test_a_japanese_company_with_us_universities_alone_is_refused_as_unilateral(
         us=["cornell-university", "rockefeller-university"],
         partners=["takeda-pharmaceutical-company"],
     )
-    message = errors["participants"][0]
+    message = " ".join(errors["participants"])
     assert "needs at least one Japanese higher-education participant" in message
+    assert "“Takeda Pharmaceutical Company Limited” is a partner organization" in (
+        message
+    )
     assert "unilateral: the study does not count it" in message
 
 
@@ -142,6 +147,7 @@ def test_the_same_institution_and_unit_twice_is_refused():
                 ProposedParticipant(institution("tohoku-university")),
             ],
             partners=[],
+            sources=1,
         )
     assert caught.value.message_dict["participants"] == [
         "Harvard University is listed more than once with the same unit."
@@ -158,6 +164,7 @@ def test_the_same_institution_through_two_units_is_allowed():
             ProposedParticipant(institution("tohoku-university")),
         ],
         partners=[],
+        sources=1,
     )
 
 
