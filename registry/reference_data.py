@@ -24,12 +24,15 @@ from django.utils import timezone
 from .dates import parse_partial_date
 from .models import (
     ActivityType,
+    ActivityTypeAlias,
     Agreement,
     AgreementParticipant,
     AgreementPartner,
     CaseStudy,
     DataSource,
+    DataSourceAlias,
     Discipline,
+    DisciplineAlias,
     Institution,
     InstitutionAlias,
     InstitutionIdentifier,
@@ -110,9 +113,21 @@ class _Loader:
 
     def load_all(self):
         self.load_regions()
-        self.load_simple(Discipline, "disciplines.json", parent_model=Discipline)
-        self.load_simple(ActivityType, "activity_types.json", ordered=True)
-        self.load_simple(DataSource, "data_sources.json")
+        self.load_simple(
+            Discipline,
+            "disciplines.json",
+            parent_model=Discipline,
+            aliases=(DisciplineAlias, "discipline"),
+        )
+        self.load_simple(
+            ActivityType,
+            "activity_types.json",
+            ordered=True,
+            aliases=(ActivityTypeAlias, "activity_type"),
+        )
+        self.load_simple(
+            DataSource, "data_sources.json", aliases=(DataSourceAlias, "data_source")
+        )
         self.load_organizations()
         self.load_programs()
         self.load_institutions()
@@ -194,14 +209,17 @@ class _Loader:
                 existing=existing.get(key),
             )
 
-    def load_simple(self, model, filename, *, parent_model=None, ordered=False):
+    def load_simple(
+        self, model, filename, *, parent_model=None, ordered=False, aliases=None
+    ):
         # parent_model: the file is a tree whose parents come first (disciplines).
+        # aliases: (alias model, its owner field) for rows' "aliases".
         existing = {record.slug: record for record in model.objects.all()}
         for position, row in enumerate(self.read(filename)):
             values = {
                 key: value
                 for key, value in row.items()
-                if key not in {"slug", "parent"}
+                if key not in {"slug", "parent", "aliases"}
             }
             for key, value in list(values.items()):
                 if value is None and model._meta.get_field(key).empty_strings_allowed:
@@ -217,6 +235,8 @@ class _Loader:
                 label=f"{model._meta.verbose_name} {row['slug']}",
                 existing=existing.get(row["slug"]),
             )
+            if aliases is not None:
+                self._add_aliases(*aliases, existing[row["slug"]], row)
 
     def load_organizations(self):
         rows = self.read("organizations.json")

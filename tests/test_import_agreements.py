@@ -831,3 +831,68 @@ def test_a_laboratory_affiliation_is_refused_as_a_participant_naming_it(editor):
     assert "names Lawrence Berkeley National Laboratory, a partner organization" in (
         message
     )
+
+
+@pytest.mark.django_db
+def test_the_curators_own_words_for_vocabularies_are_read_as_aliases(editor):
+    """Medicine, Physics, Institution website, 科研費: names curators write, shipped
+    as aliases with the reference data."""
+    rows = [
+        {
+            **CLERKSHIP,
+            "title": "Aliases in English",
+            "disciplines": "Medicine; Physics",
+            "activities": "Exchange of students",
+            "source": "Institution website",
+        },
+        {
+            **CLERKSHIP,
+            "title": "Aliases in Japanese",
+            "disciplines": "医学",
+            "source": "科研費",
+        },
+    ]
+
+    outcome = run(sheet(*rows), user=editor)
+
+    assert errors_of(outcome.plan) == {}
+    english = Agreement.objects.get(title="Aliases in English")
+    assert set(english.disciplines.values_list("slug", flat=True)) == {
+        "health-medical-sciences",
+        "physics-and-astronomy",
+    }
+    assert list(english.activity_types.values_list("slug", flat=True)) == [
+        "student-exchange"
+    ]
+    assert list(english.sources.values_list("data_source__slug", flat=True)) == [
+        "institution-websites"
+    ]
+    japanese = Agreement.objects.get(title="Aliases in Japanese")
+    assert list(japanese.sources.values_list("data_source__slug", flat=True)) == [
+        "jsps"
+    ]
+
+
+@pytest.mark.django_db
+def test_a_vocabulary_alias_a_curator_adds_is_read_on_the_next_import(editor):
+    from registry.models import AliasKind, Discipline, DisciplineAlias, Language
+
+    row = {**CLERKSHIP, "title": "Marine work", "disciplines": "Oceanography"}
+    [message] = errors_of(run(sheet(row), user=editor, dry_run=True).plan)[
+        (2, "disciplines")
+    ]
+    assert "No discipline is called “Oceanography”" in message
+
+    DisciplineAlias.objects.create(
+        discipline=Discipline.objects.get(slug="earth-sciences"),
+        name="Oceanography",
+        language=Language.EN,
+        kind=AliasKind.ALTERNATIVE,
+    )
+    outcome = run(sheet(row), user=editor)
+
+    assert errors_of(outcome.plan) == {}
+    agreement = Agreement.objects.get(title="Marine work")
+    assert list(agreement.disciplines.values_list("slug", flat=True)) == [
+        "earth-sciences"
+    ]

@@ -8,9 +8,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import (
     ActivityType,
+    ActivityTypeAlias,
     CaseStudy,
     DataSource,
+    DataSourceAlias,
     Discipline,
+    DisciplineAlias,
     Region,
 )
 from .common import (
@@ -19,6 +22,22 @@ from .common import (
     RegistryAdminDefaults,
     ReindexMixin,
 )
+
+
+# Other names curators write for a record, which imports then read as its name.
+class DisciplineAliasInline(RegistryAdminDefaults, admin.TabularInline):
+    model = DisciplineAlias
+    extra = 0
+
+
+class ActivityTypeAliasInline(RegistryAdminDefaults, admin.TabularInline):
+    model = ActivityTypeAlias
+    extra = 0
+
+
+class DataSourceAliasInline(RegistryAdminDefaults, admin.TabularInline):
+    model = DataSourceAlias
+    extra = 0
 
 
 class DisciplineLevelFilter(admin.SimpleListFilter):
@@ -39,6 +58,7 @@ class DisciplineLevelFilter(admin.SimpleListFilter):
 @admin.register(Discipline)
 class DisciplineAdmin(ReindexMixin, RegistryAdminDefaults, admin.ModelAdmin):
     reindex_by = "disciplines"
+    inlines = [DisciplineAliasInline]
     list_display = ["name", "name_ja", "parent", "slug"]
     list_filter = [DisciplineLevelFilter, ("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
@@ -56,6 +76,7 @@ class DisciplineAdmin(ReindexMixin, RegistryAdminDefaults, admin.ModelAdmin):
 class ActivityTypeAdmin(ReindexMixin, RegistryAdminDefaults, admin.ModelAdmin):
     # Agreements are found by their activities' names in both languages.
     reindex_by = "activities"
+    inlines = [ActivityTypeAliasInline]
     list_display = ["name", "name_ja", "is_research_evidence", "position"]
     list_filter = ["is_research_evidence"]
     list_editable = ["position"]
@@ -65,6 +86,7 @@ class ActivityTypeAdmin(ReindexMixin, RegistryAdminDefaults, admin.ModelAdmin):
 
 @admin.register(DataSource)
 class DataSourceAdmin(RegistryAdminDefaults, admin.ModelAdmin):
+    inlines = [DataSourceAliasInline]
     list_display = ["name", "name_ja", "coverage_start", "coverage_end", "website_link"]
     search_fields = ["name", "name_ja", "slug"]
     prepopulated_fields = {"slug": ["name"]}

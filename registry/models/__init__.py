@@ -50,6 +50,7 @@ from .terms import (
     status_rule,
     year_span,
 )
+from .vocabulary_aliases import ActivityTypeAlias, DataSourceAlias, DisciplineAlias
 
 __all__ = [
     "current_import_batch",
@@ -81,6 +82,9 @@ __all__ = [
     "Language",
     "Organization",
     "OrganizationAlias",
+    "ActivityTypeAlias",
+    "DataSourceAlias",
+    "DisciplineAlias",
     "ParticipantRole",
     "PartnerRole",
     "Program",

@@ -14,11 +14,14 @@ from django.utils.translation import gettext as _
 from ...dates import DatePrecision, parse_partial_date
 from ...models import (
     ActivityType,
+    ActivityTypeAlias,
     Classification,
     Country,
     Currency,
     DataSource,
+    DataSourceAlias,
     Discipline,
+    DisciplineAlias,
     Organization,
     OrganizationAlias,
     PartnerRole,
@@ -54,21 +57,36 @@ class Vocabularies:
 
     @classmethod
     def load(cls):
-        aliases = defaultdict(list)
-        for organization_id, name in OrganizationAlias.objects.values_list(
-            "organization_id", "name"
-        ):
-            aliases[organization_id].append(name)
+        def aliases_of(alias_model, owner: str):
+            names = defaultdict(list)
+            for owner_id, name in alias_model.objects.values_list(
+                f"{owner}_id", "name"
+            ):
+                names[owner_id].append(name)
+            return lambda record: names[record.pk]
+
         return cls(
             organizations=Vocabulary(
                 _("partner organization"),
                 Organization.objects.only("pk", "slug", "name", "name_ja", "ror_id"),
-                lambda record: aliases[record.pk],
+                aliases_of(OrganizationAlias, "organization"),
             ),
             programs=Vocabulary(_("program"), Program.objects.all()),
-            disciplines=Vocabulary(_("discipline"), Discipline.objects.all()),
-            activities=Vocabulary(_("activity"), ActivityType.objects.all()),
-            sources=Vocabulary(_("source"), DataSource.objects.all()),
+            disciplines=Vocabulary(
+                _("discipline"),
+                Discipline.objects.all(),
+                aliases_of(DisciplineAlias, "discipline"),
+            ),
+            activities=Vocabulary(
+                _("activity"),
+                ActivityType.objects.all(),
+                aliases_of(ActivityTypeAlias, "activity_type"),
+            ),
+            sources=Vocabulary(
+                _("source"),
+                DataSource.objects.all(),
+                aliases_of(DataSourceAlias, "data_source"),
+            ),
         )
 
 
