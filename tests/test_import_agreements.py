@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -896,3 +897,82 @@ def test_a_vocabulary_alias_a_curator_adds_is_read_on_the_next_import(editor):
     assert list(agreement.disciplines.values_list("slug", flat=True)) == [
         "earth-sciences"
     ]
+
+
+@pytest.mark.django_db
+def test_a_word_saved_as_an_alias_from_the_preview_reads_the_same_file_again(
+    editor_client,
+):
+    """ "Clinical medicin" offers the closest disciplines; one click saves it as the
+    chosen one's alias, the same file is read again, and it imports."""
+    from registry.models import Discipline, DisciplineAlias
+
+    row = {**CLERKSHIP, "disciplines": "Clinical medicin"}
+    preview = upload(editor_client, sheet(row))
+    page = preview.content.decode()
+    assert "Words the registry does not know" in page
+    [term] = preview.context["plan"].unresolved_terms
+    assert term.kind == "disciplines" and term.name == "Clinical medicin"
+    clinical = Discipline.objects.get(slug="clinical-medicine")
+    assert (clinical.pk, clinical.name) in term.options
+    stored = preview.context["stored_upload"]
+
+    again = editor_client.post(
+        reverse("admin:registry_agreement_save_term_alias"),
+        {"kind": "disciplines", "name": "Clinical medicin", "record": clinical.pk}
+        | stored,
+    )
+
+    assert again.status_code == 200
+    page = again.content.decode()
+    assert "“Clinical medicin” is now an alias of Clinical medicine." in page
+    assert "1 row: 1 new, 0 to update, 0 unchanged, 0 with errors." in page
+    assert DisciplineAlias.objects.filter(
+        discipline=clinical, name="Clinical medicin"
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_an_unknown_partner_is_offered_as_an_alias_of_the_closest_organizations(
+    editor_client,
+):
+    from registry.models import Organization
+
+    row = {**EARTHQUAKES, "partners": "National Science Foundaton (funder)"}
+    preview = upload(editor_client, sheet(row))
+
+    [term] = preview.context["plan"].unresolved_terms
+    assert term.kind == "organizations"
+    assert term.name == "National Science Foundaton"
+    nsf = Organization.objects.get(slug="national-science-foundation")
+    assert term.options[0] == (nsf.pk, nsf.name)
+
+
+@pytest.mark.django_db
+def test_saving_a_word_alias_needs_the_permission_and_a_record(editor_client):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from registry.models import Discipline, DisciplineAlias
+
+    clinical = Discipline.objects.get(slug="clinical-medicine")
+    bystander = Client()
+    bystander.force_login(User.objects.create_user("bystander", is_staff=True))
+    refused = bystander.post(
+        reverse("admin:registry_agreement_save_term_alias"),
+        {"kind": "disciplines", "name": "Clin med", "record": clinical.pk},
+    )
+    missing = editor_client.post(
+        reverse("admin:registry_agreement_save_term_alias"),
+        {"kind": "disciplines", "name": "Clin med", "record": 999999},
+    )
+    unknown_kind = editor_client.post(
+        reverse("admin:registry_agreement_save_term_alias"),
+        {"kind": "programs", "name": "Clin med", "record": clinical.pk},
+    )
+
+    assert refused.status_code == 403
+    assert missing.status_code == 302 and unknown_kind.status_code == 302
+    messages = [str(m) for m in get_messages(missing.wsgi_request)]
+    assert messages == ["The alias was not saved: choose a record."]
+    assert not DisciplineAlias.objects.filter(name="Clin med").exists()

@@ -1,7 +1,8 @@
 """Bulk uploads in the admin, on django-import-export's upload, preview and confirm
 steps, for the agreement, institution and organization sheets: the preview shows every
 row as new, update, unchanged or an error with its row and column; unresolved
-institution names in an agreement sheet can be saved as aliases from it; committed
+institution names in an agreement sheet, and names of partner organizations,
+disciplines, activities and sources, can be saved as aliases from it; committed
 imports are listed with their history."""
 
 import re
@@ -26,19 +27,23 @@ from ..imports.formats import IMPORT_FORMATS, reading_sheet
 from ..imports.resources import AgreementSheetResource
 from ..imports.template import agreement_template_workbook
 from ..models import (
+    ActivityTypeAlias,
     Agreement,
     AgreementParticipant,
     AgreementPartner,
     AliasKind,
+    DataSourceAlias,
+    DisciplineAlias,
     ImportBatch,
     ImportKind,
     Institution,
     InstitutionAlias,
     Language,
     Organization,
+    OrganizationAlias,
     SourceRecord,
 )
-from ..search import CJK
+from ..search import CJK, agreements_of, refresh_agreement_index
 
 SHEET_HELP = _(
     "For a workbook with several sheets: the sheet to read. Blank: the first sheet "
@@ -59,6 +64,26 @@ class SheetConfirmImportForm(ConfirmImportForm):
 class SaveAliasForm(forms.Form):
     name = forms.CharField(max_length=255)
     institution = forms.ModelChoiceField(queryset=Institution.objects.all())
+
+
+# What a name of each vocabulary (registry.imports.agreement_sheet.reading.ALIASED) is
+# saved as from a preview: the alias model and its owner's field.
+TERM_ALIASES = {
+    "organizations": (OrganizationAlias, "organization"),
+    "disciplines": (DisciplineAlias, "discipline"),
+    "activities": (ActivityTypeAlias, "activity_type"),
+    "sources": (DataSourceAlias, "data_source"),
+}
+
+
+class SaveTermAliasForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(kind, kind) for kind in TERM_ALIASES])
+    name = forms.CharField(max_length=255)
+    record = forms.IntegerField(min_value=1)
+
+
+def _language_of(name: str) -> str:
+    return Language.JA if re.search(f"[{CJK}]", name) else Language.EN
 
 
 class SheetImportExportMixin(ImportExportMixin):
@@ -226,6 +251,11 @@ class AgreementImportMixin(SheetImportExportMixin):
                 self.admin_site.admin_view(require_POST(self.save_alias_view)),
                 name="registry_agreement_save_alias",
             ),
+            path(
+                "save-term-alias/",
+                self.admin_site.admin_view(require_POST(self.save_term_alias_view)),
+                name="registry_agreement_save_term_alias",
+            ),
             *super().get_urls(),
         ]
 
@@ -257,13 +287,12 @@ class AgreementImportMixin(SheetImportExportMixin):
             return HttpResponseRedirect(back)
         institution = form.cleaned_data["institution"]
         name = form.cleaned_data["name"].strip()
-        japanese = re.search(f"[{CJK}]", name) is not None
         try:
             with transaction.atomic():
                 InstitutionAlias.objects.create(
                     institution=institution,
                     name=name,
-                    language=Language.JA if japanese else Language.EN,
+                    language=_language_of(name),
                     kind=AliasKind.ALTERNATIVE,
                 )
         except IntegrityError:
@@ -278,6 +307,56 @@ class AgreementImportMixin(SheetImportExportMixin):
                 _("“%(name)s” is now an alias of %(institution)s.")
                 % {"name": name, "institution": institution},
             )
+        return self._preview_again(request, back)
+
+    def save_term_alias_view(self, request):
+        """Save a partner organization, discipline, activity or source name an import
+        did not read as an alias of the record the curator picked, then read the
+        same file again."""
+        back = reverse("admin:registry_agreement_import")
+        form = SaveTermAliasForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The alias was not saved: choose a record."))
+            return HttpResponseRedirect(back)
+        alias_model, owner = TERM_ALIASES[form.cleaned_data["kind"]]
+        if not request.user.has_perm(f"registry.add_{alias_model._meta.model_name}"):
+            raise PermissionDenied
+        record = (
+            alias_model._meta.get_field(owner)
+            .related_model.objects.filter(pk=form.cleaned_data["record"])
+            .first()
+        )
+        if record is None:
+            messages.error(request, _("The alias was not saved: choose a record."))
+            return HttpResponseRedirect(back)
+        name = form.cleaned_data["name"].strip()
+        if alias_model.objects.filter(**{owner: record}, name=name).exists():
+            messages.info(
+                request,
+                _("“%(name)s” was already an alias of %(record)s.")
+                % {"name": name, "record": record.name},
+            )
+        else:
+            with transaction.atomic():
+                alias_model.objects.create(
+                    **{owner: record},
+                    name=name,
+                    language=_language_of(name),
+                    kind=AliasKind.ALTERNATIVE,
+                )
+                if alias_model is OrganizationAlias:
+                    # Agreements are found by their partners' aliases too.
+                    refresh_agreement_index(
+                        agreement_ids=agreements_of(organizations=[record])
+                    )
+            messages.success(
+                request,
+                _("“%(name)s” is now an alias of %(record)s.")
+                % {"name": name, "record": record.name},
+            )
+        return self._preview_again(request, back)
+
+    def _preview_again(self, request, back: str):
         upload = SheetConfirmImportForm(request.POST)
         if upload.is_valid():
             return self.preview_stored_upload(request, upload)

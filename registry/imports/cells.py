@@ -129,13 +129,20 @@ def quoted(names) -> str:
     return ", ".join(f"“{name}”" for name in names)
 
 
-def did_you_mean(text: str, labels: dict, *, score_cutoff: int) -> str:
-    """“ Did you mean …?” with the closest of ``labels`` (key -> label), or ""."""
+def closest(text: str, labels: dict, *, score_cutoff: int) -> list:
+    """The keys of the (at most three) ``labels`` (key -> label) closest to
+    ``text``, closest first."""
     close = process.extract(
         text, labels, scorer=fuzz.WRatio, limit=3, score_cutoff=score_cutoff
     )
-    if not close:
+    return [match[2] for match in close]
+
+
+def did_you_mean(text: str, labels: dict, *, score_cutoff: int) -> str:
+    """“ Did you mean …?” with the closest of ``labels`` (key -> label), or ""."""
+    keys = closest(text, labels, score_cutoff=score_cutoff)
+    if not keys:
         return ""
     return " " + _("Did you mean %(names)s?") % {
-        "names": quoted(labels[match[2]] for match in close)
+        "names": quoted(labels[key] for key in keys)
     }

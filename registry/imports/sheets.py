@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ..models import ImportChannel
 from ..names import normalize_name
-from .cells import did_you_mean, quoted
+from .cells import closest, did_you_mean, quoted
 from .files import (
     NOT_DATA_SHEETS,
     HeaderMatch,
@@ -89,6 +89,18 @@ class SheetPlan:
         return names
 
     @property
+    def unresolved_terms(self) -> list:
+        """Each partner organization, discipline, activity or source a row could not
+        read, once, in the order first met."""
+        seen, terms = set(), []
+        for row in self.rows:
+            for term in getattr(row, "unresolved_terms", ()):
+                if (term.kind, term.name) not in seen:
+                    seen.add((term.kind, term.name))
+                    terms.append(term)
+        return terms
+
+    @property
     def summary(self) -> str:
         """Notes on the file for its ImportBatch: columns ignored, the encoding."""
         lines = []
@@ -147,6 +159,10 @@ def column_values(row: Row, headers: HeaderMatch) -> dict[str, str]:
     }
 
 
+# How alike a name must be to a record's to be suggested for it (rapidfuzz WRatio).
+CLOSE_ENOUGH = 70
+
+
 class Vocabulary:
     """Records of one kind found by slug, English or Japanese name, or alias, compared
     in the resolver's normalized form."""
@@ -183,7 +199,15 @@ class Vocabulary:
             "noun": self.noun,
             "name": text,
         }
-        return None, message + did_you_mean(text, self.labels, score_cutoff=70)
+        return None, message + did_you_mean(
+            text, self.labels, score_cutoff=CLOSE_ENOUGH
+        )
+
+    def closest(self, text: str) -> list[tuple[int, str]]:
+        """The records ``text`` may mean, closest first, as (pk, name): what the
+        preview offers to save it as an alias of."""
+        keys = closest(text, self.labels, score_cutoff=CLOSE_ENOUGH)
+        return [(pk, self.labels[pk]) for pk in keys]
 
 
 def import_sheet(

@@ -31,7 +31,7 @@ from ...resolver import EXACT_SCORE, resolve_institution
 from ..cells import LIST_SEPARATOR, URL, cell, choice_of, items
 from ..sheets import Vocabulary
 from .columns import COLUMN_BY_NAME
-from .rows import ProposedAgreement, RowPlan, UnresolvedName
+from .rows import ProposedAgreement, RowPlan, UnresolvedName, UnresolvedTerm
 
 TRAILING_PARENTHESES = re.compile(r"^(?P<name>.+?)\s*[(（](?P<inner>[^()（）]+)[)）]$")
 CURRENCY_MARKS = {
@@ -45,6 +45,9 @@ CURRENCY_MARKS = {
     "YEN": Currency.JPY,
 }
 AMOUNT_NOISE = re.compile(r"[\s,，_]")
+# The vocabularies whose names a curator can teach the registry from a preview (each
+# has aliases); programs are few and named exactly.
+ALIASED = ("organizations", "disciplines", "activities", "sources")
 
 
 @dataclass
@@ -209,7 +212,13 @@ class RowReader:
         pk, message = getattr(self.vocabularies, vocabulary).find(text)
         if message:
             row.error(column, message)
+            self._unresolved(row, vocabulary, text)
         return pk
+
+    def _unresolved(self, row, vocabulary, text):
+        if vocabulary in ALIASED:
+            options = getattr(self.vocabularies, vocabulary).closest(text)
+            row.unresolved_terms.append(UnresolvedTerm(vocabulary, text, options))
 
     def _many(self, row, column, vocabulary) -> frozenset:
         found = set()
@@ -313,21 +322,22 @@ class RowReader:
     def _partners(self, row) -> list[tuple[int, str]]:
         found = []
         for written in items(cell(row.values, "partners")):
-            pk, message = self.vocabularies.organizations.find(written)
+            name = written
+            pk, message = self.vocabularies.organizations.find(name)
             role = PartnerRole.PARTNER
             match = TRAILING_PARENTHESES.match(written)
             if not pk and match:
                 role = choice_of(match.group("inner"), PartnerRole.choices)
                 if role:
-                    pk, message = self.vocabularies.organizations.find(
-                        match.group("name")
-                    )
+                    name = match.group("name")
+                    pk, message = self.vocabularies.organizations.find(name)
                 else:
                     role = PartnerRole.PARTNER
             if pk:
                 found.append((pk, role))
             else:
                 row.error("partners", message)
+                self._unresolved(row, "organizations", name)
         return found
 
     def _sources(self, row) -> list[tuple]:

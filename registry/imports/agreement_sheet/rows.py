@@ -23,6 +23,17 @@ class UnresolvedName:
 
 
 @dataclass
+class UnresolvedTerm:
+    """A partner organization, discipline, activity or source the registry does not
+    know by that name, with the records it may mean (pk, name), closest first: the
+    preview offers to save the name as an alias of one."""
+
+    kind: str  # the Vocabularies attribute: organizations, disciplines…
+    name: str
+    options: list
+
+
+@dataclass
 class ProposedAgreement:
     title: str = ""
     title_ja: str = ""
@@ -52,6 +63,7 @@ class RowPlan:
     changes: list[str] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
     unresolved: list[UnresolvedName] = field(default_factory=list)
+    unresolved_terms: list[UnresolvedTerm] = field(default_factory=list)
 
     def error(self, column: str, message: str) -> None:
         self.errors.setdefault(column, []).append(message)
