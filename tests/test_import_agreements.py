@@ -976,3 +976,66 @@ def test_saving_a_word_alias_needs_the_permission_and_a_record(editor_client):
     messages = [str(m) for m in get_messages(missing.wsgi_request)]
     assert messages == ["The alias was not saved: choose a record."]
     assert not DisciplineAlias.objects.filter(name="Clin med").exists()
+
+
+@pytest.mark.django_db
+def test_a_missing_partner_is_added_from_the_preview_and_the_rows_re_plan(
+    editor_client, editor
+):
+    from registry.models import Organization
+
+    row = {**EARTHQUAKES, "partners": "Pacific Ocean Robotics Alliance (funder)"}
+    preview = upload(editor_client, sheet(row))
+    assert "Add “Pacific Ocean Robotics Alliance” as a new partner organization" in (
+        preview.content.decode()
+    )
+    stored = preview.context["stored_upload"]
+
+    again = editor_client.post(
+        reverse("admin:registry_agreement_add_organization"),
+        {
+            "name": "Pacific Ocean Robotics Alliance",
+            "sector": "ngo",
+            "country": "US",
+            **stored,
+        },
+    )
+
+    assert again.status_code == 200
+    page = again.content.decode()
+    added_message = "Pacific Ocean Robotics Alliance was added to the partner"
+    assert f"{added_message} organizations." in page
+    assert "1 row: 1 new, 0 to update, 0 unchanged, 0 with errors." in page
+    added = Organization.objects.get(name="Pacific Ocean Robotics Alliance")
+    assert added.slug == "pacific-ocean-robotics-alliance"
+    entry = added.history.get()
+    assert entry.history_user == editor
+    assert entry.history_change_reason.startswith("Added from the preview of an import")
+
+
+@pytest.mark.django_db
+def test_a_partner_with_bad_details_is_not_added_and_the_preview_says_why(
+    editor_client,
+):
+    from registry.models import Organization
+
+    row = {**EARTHQUAKES, "partners": "Pacific Ocean Robotics Alliance (funder)"}
+    stored = upload(editor_client, sheet(row)).context["stored_upload"]
+
+    again = editor_client.post(
+        reverse("admin:registry_agreement_add_organization"),
+        {
+            "name": "Pacific Ocean Robotics Alliance",
+            "sector": "pirates",
+            "country": "US",
+            **stored,
+        },
+    )
+
+    assert again.status_code == 200
+    page = again.content.decode()
+    assert "The organization was not added: Sector: Select a valid choice." in page
+    assert "1 row: 0 new, 0 to update, 0 unchanged, 1 with errors." in page
+    assert not Organization.objects.filter(
+        name="Pacific Ocean Robotics Alliance"
+    ).exists()

@@ -44,6 +44,8 @@ from ..models import (
     SourceRecord,
 )
 from ..search import CJK, agreements_of, refresh_agreement_index
+from ..services.directory import organization_save
+from ..slugs import free_slug
 
 SHEET_HELP = _(
     "For a workbook with several sheets: the sheet to read. Blank: the first sheet "
@@ -74,6 +76,15 @@ TERM_ALIASES = {
     "activities": (ActivityTypeAlias, "activity_type"),
     "sources": (DataSourceAlias, "data_source"),
 }
+
+
+class NewOrganizationForm(forms.ModelForm):
+    """A partner organization an import names and the registry lacks, added from the
+    preview: what the curator confirms of it."""
+
+    class Meta:
+        model = Organization
+        fields = ["name", "name_ja", "sector", "country", "parent", "ror_id"]
 
 
 class SaveTermAliasForm(forms.Form):
@@ -237,6 +248,7 @@ class AgreementImportMixin(SheetImportExportMixin):
         context = super().get_import_context_data(**kwargs)
         # Only agreement sheets name institutions the registry may not know.
         context["can_save_aliases"] = True
+        context["new_organization_form"] = NewOrganizationForm(auto_id=False)
         return context
 
     def get_urls(self):
@@ -250,6 +262,11 @@ class AgreementImportMixin(SheetImportExportMixin):
                 "save-alias/",
                 self.admin_site.admin_view(require_POST(self.save_alias_view)),
                 name="registry_agreement_save_alias",
+            ),
+            path(
+                "add-organization/",
+                self.admin_site.admin_view(require_POST(self.add_organization_view)),
+                name="registry_agreement_add_organization",
             ),
             path(
                 "save-term-alias/",
@@ -354,6 +371,53 @@ class AgreementImportMixin(SheetImportExportMixin):
                 _("“%(name)s” is now an alias of %(record)s.")
                 % {"name": name, "record": record.name},
             )
+        return self._preview_again(request, back)
+
+    def add_organization_view(self, request):
+        """Add a partner organization an import names and the registry lacks, as the
+        curator confirmed it (through the write service: history says who, and
+        why), then read the same file again: the rows that named it re-plan."""
+        if not request.user.has_perm("registry.add_organization"):
+            raise PermissionDenied
+        back = reverse("admin:registry_agreement_import")
+        form = NewOrganizationForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request,
+                _("The organization was not added: %(errors)s")
+                % {
+                    "errors": " ".join(
+                        f"{form.fields[field].label}: {' '.join(errors)}"
+                        if field in form.fields
+                        else " ".join(errors)
+                        for field, errors in form.errors.items()
+                    )
+                },
+            )
+            return self._preview_again(request, back)
+        organization = form.save(commit=False)
+        organization.slug = free_slug(
+            organization.name,
+            taken=set(Organization.objects.values_list("slug", flat=True)),
+            qualifiers=[organization.country],
+        )
+        upload = SheetConfirmImportForm(request.POST)
+        file_name = (
+            upload.cleaned_data.get("original_file_name", "")
+            if upload.is_valid()
+            else ""
+        )
+        organization_save(
+            organization=organization,
+            user=request.user,
+            reason=_("Added from the preview of an import (%(file)s)")
+            % {"file": file_name or _("an upload")},
+        )
+        messages.success(
+            request,
+            _("%(name)s was added to the partner organizations.")
+            % {"name": organization.name},
+        )
         return self._preview_again(request, back)
 
     def _preview_again(self, request, back: str):
