@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -40,7 +42,10 @@ EDITING_SECONDS = 30
 EDIT_EVERY = 3.0
 
 
-def served(workers: int, *, edits: bool) -> dict:
+@contextmanager
+def served_by(*, workers: int):
+    """gunicorn with the repository's settings, on a fresh index store, until the
+    block ends; yields its address once it answers, and when it first did."""
     store = tempfile.mkdtemp(prefix="usjp-bench-index-")
     environment = {
         **os.environ,
@@ -68,15 +73,31 @@ def served(workers: int, *, edits: bool) -> dict:
     )
     try:
         first_response = _first_response(started)
+        yield Server(BASE, master.pid, first_response, environment)
+    finally:
+        master.terminate()
+        master.wait()
+
+
+@dataclass
+class Server:
+    base: str
+    pid: int
+    first_response: float
+    environment: dict
+
+
+def served(workers: int, *, edits: bool) -> dict:
+    with served_by(workers=workers) as server:
         for _ in range(WARM_REQUESTS):
             _get(SEARCH)
-        workers_memory = [_memory(pid) for pid in _children(master.pid)]
+        workers_memory = [_memory(pid) for pid in _children(server.pid)]
         result = {
             "workers": workers,
-            "cold_start_s": first_response,
+            "cold_start_s": server.first_response,
             "rss_mib": [rss for rss, _pss in workers_memory],
             "pss_mib": [pss for _rss, pss in workers_memory],
-            "master_pss_mib": _memory(master.pid)[1],
+            "master_pss_mib": _memory(server.pid)[1],
             "quiet": _load(QUIET_SECONDS),
         }
         if edits:
@@ -92,16 +113,13 @@ def served(workers: int, *, edits: bool) -> dict:
                     BASE,
                 ],
                 cwd=REPOSITORY,
-                env=environment,
+                env=server.environment,
                 stdout=subprocess.PIPE,
             )
             result["editing"] = _load(EDITING_SECONDS)
             output, _ = editor.communicate(timeout=120)
             result["edits"] = json.loads(output)
             result["export"] = _export()
-    finally:
-        master.terminate()
-        master.wait()
     return result
 
 
