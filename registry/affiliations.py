@@ -42,8 +42,7 @@ COUNTRIES = {
 # Words of a unit within an institution (a school, department, laboratory, hospital).
 UNIT_WORDS = re.compile(
     r"\b(?:department|dept|school|faculty|college|graduate|division|laboratory|lab|"
-    r"center|centre|institute|program|programme|section|hospital|clinic|unit|"
-    r"division)\b|研究科|学部|専攻|学科|研究所|附属|病院|センター|学院|学府|研究院|教室",
+    r"center|centre|institute|program|programme|section|hospital|clinic|unit)\b|研究科|学部|専攻|学科|研究所|附属|病院|センター|学院|学府|研究院|教室",
     re.IGNORECASE,
 )
 # Abbreviations of unit words, spelled out in the unit a participant is given.

@@ -102,7 +102,7 @@ def export_rows(agreements: Iterable, *, base_url: str) -> Iterator[dict]:
             yield _flat(agreement, public)
 
 
-def agreements_of(queryset) -> Iterator:
+def queryset_agreements(queryset) -> Iterator:
     """What ``export_rows`` reads, from a queryset (the admin's exports)."""
     return queryset.for_representation().iterator(chunk_size=EXPORT_CHUNK)
 

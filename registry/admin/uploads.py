@@ -93,8 +93,37 @@ class SaveTermAliasForm(forms.Form):
     record = forms.IntegerField(min_value=1)
 
 
-def _language_of(name: str) -> str:
-    return Language.JA if re.search(f"[{CJK}]", name) else Language.EN
+def _save_alias(request, alias_model, owner: str, record, name: str) -> None:
+    """``name`` as an alias of ``record`` (unless it is one already), saying which."""
+    try:
+        with transaction.atomic():
+            created = not alias_model.objects.filter(
+                **{owner: record}, name=name
+            ).exists()
+            if created:
+                alias_model.objects.create(
+                    **{owner: record},
+                    name=name,
+                    language=Language.JA
+                    if re.search(f"[{CJK}]", name)
+                    else Language.EN,
+                    kind=AliasKind.ALTERNATIVE,
+                )
+                if alias_model is OrganizationAlias:
+                    # Agreements are found by their partners' aliases too.
+                    refresh_agreement_index(
+                        agreement_ids=agreements_of(organizations=[record])
+                    )
+    except IntegrityError:  # saved by another request meanwhile
+        created = False
+    message = (
+        _("“%(name)s” is now an alias of %(record)s.")
+        if created
+        else _("“%(name)s” was already an alias of %(record)s.")
+    )
+    (messages.success if created else messages.info)(
+        request, message % {"name": name, "record": record.name}
+    )
 
 
 class SheetImportExportMixin(ImportExportMixin):
@@ -302,28 +331,13 @@ class AgreementImportMixin(SheetImportExportMixin):
                 request, _("The alias was not saved: choose an institution.")
             )
             return HttpResponseRedirect(back)
-        institution = form.cleaned_data["institution"]
-        name = form.cleaned_data["name"].strip()
-        try:
-            with transaction.atomic():
-                InstitutionAlias.objects.create(
-                    institution=institution,
-                    name=name,
-                    language=_language_of(name),
-                    kind=AliasKind.ALTERNATIVE,
-                )
-        except IntegrityError:
-            messages.info(
-                request,
-                _("“%(name)s” was already an alias of %(institution)s.")
-                % {"name": name, "institution": institution},
-            )
-        else:
-            messages.success(
-                request,
-                _("“%(name)s” is now an alias of %(institution)s.")
-                % {"name": name, "institution": institution},
-            )
+        _save_alias(
+            request,
+            InstitutionAlias,
+            "institution",
+            form.cleaned_data["institution"],
+            form.cleaned_data["name"].strip(),
+        )
         return self._preview_again(request, back)
 
     def save_term_alias_view(self, request):
@@ -346,31 +360,9 @@ class AgreementImportMixin(SheetImportExportMixin):
         if record is None:
             messages.error(request, _("The alias was not saved: choose a record."))
             return HttpResponseRedirect(back)
-        name = form.cleaned_data["name"].strip()
-        if alias_model.objects.filter(**{owner: record}, name=name).exists():
-            messages.info(
-                request,
-                _("“%(name)s” was already an alias of %(record)s.")
-                % {"name": name, "record": record.name},
-            )
-        else:
-            with transaction.atomic():
-                alias_model.objects.create(
-                    **{owner: record},
-                    name=name,
-                    language=_language_of(name),
-                    kind=AliasKind.ALTERNATIVE,
-                )
-                if alias_model is OrganizationAlias:
-                    # Agreements are found by their partners' aliases too.
-                    refresh_agreement_index(
-                        agreement_ids=agreements_of(organizations=[record])
-                    )
-            messages.success(
-                request,
-                _("“%(name)s” is now an alias of %(record)s.")
-                % {"name": name, "record": record.name},
-            )
+        _save_alias(
+            request, alias_model, owner, record, form.cleaned_data["name"].strip()
+        )
         return self._preview_again(request, back)
 
     def add_organization_view(self, request):

@@ -20,7 +20,7 @@ from import_export import resources
 from import_export.results import Error, Result, RowResult
 
 from ..exports import COLUMNS as EXPORT_COLUMNS
-from ..exports import agreements_of, escape_formula, export_rows
+from ..exports import escape_formula, export_rows, queryset_agreements
 from ..models import Agreement, ImportChannel, ImportKind, Institution, Organization
 from .agreement_sheet import COLUMN_BY_NAME, COLUMNS, import_agreement_file
 from .directory_sheets import SHEETS, export_directory_sheet, import_directory_file
@@ -180,7 +180,7 @@ class AgreementSheetResource(PlannedSheetResource):
         base_url = kwargs.get("base_url", "")
         # The admin's queryset prefetches for its list; the export reads its own way.
         rows = queryset.prefetch_related(None).order_by("pk")
-        for row in export_rows(agreements_of(rows), base_url=base_url):
+        for row in export_rows(queryset_agreements(rows), base_url=base_url):
             dataset.append([escape_formula(row[column]) for column in EXPORT_COLUMNS])
         return dataset
 
