@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from urllib.parse import urlencode
@@ -20,12 +21,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from .engine import PublishedRows
-from .models import Agreement, Country
+from .models import Agreement, Country, format_public_id
 from .representation import (
     AddressOf,
     AgreementRelations,
     NamedRecords,
+    agreement_rows,
     public_agreement,
 )
 
@@ -86,34 +87,44 @@ def unescape_formula(text: str) -> str:
     return text
 
 
-def export_rows(agreements: Iterable, *, base_url: str) -> Iterator[dict]:
-    """Each agreement (read with ``for_representation()``) as a row of the agreement
-    sheet: its public representation (``registry.representation``), flattened, its
-    relations read a chunk at a time."""
+def export_rows(agreements: Iterable[dict], *, base_url: str) -> Iterator[dict]:
+    """Each agreement (a flat row of ``registry.representation.agreement_rows``) as a
+    row of the agreement sheet: its public representation, flattened, its relations
+    read a chunk at a time."""
     address = AddressOf("registry:agreement_detail", prefix=base_url)
     agreements = iter(agreements)
     names = NamedRecords()
+    today = timezone.localdate()
     while chunk := list(islice(agreements, EXPORT_CHUNK)):
-        relations = AgreementRelations((a.pk for a in chunk), names=names)
+        relations = AgreementRelations((a["id"] for a in chunk), names=names)
         for agreement in chunk:
             public = public_agreement(
-                agreement, relations, url=address(agreement.public_id)
+                agreement,
+                relations,
+                url=address(format_public_id(agreement["id"])),
+                today=today,
             )
             yield _flat(agreement, public)
 
 
-def queryset_agreements(queryset) -> Iterator:
+def queryset_agreements(queryset) -> Iterator[dict]:
     """What ``export_rows`` reads, from a queryset (the admin's exports)."""
-    return queryset.for_representation().iterator(chunk_size=EXPORT_CHUNK)
+    return agreement_rows(queryset)
 
 
-def published_agreements(ids) -> Iterator:
+def published_agreements(ids) -> Iterator[dict]:
     """What ``export_rows`` reads, from the ids a public search found, in their
     order (the search page's: relevance is the engine's own), each chunk read again
-    through ``published()``."""
-    rows = PublishedRows(ids, queryset=Agreement.objects.for_representation())
-    for start in range(0, len(rows), EXPORT_CHUNK):
-        yield from rows[start : start + EXPORT_CHUNK]
+    through ``published()`` so that a record withdrawn since the search stays out."""
+    for start in range(0, len(ids), EXPORT_CHUNK):
+        chunk = array("q", (int(pk) for pk in ids[start : start + EXPORT_CHUNK]))
+        rows = {
+            row["id"]: row
+            for row in agreement_rows(
+                Agreement.objects.published().filter(pk__any_of=chunk)
+            )
+        }
+        yield from (rows[pk] for pk in chunk if pk in rows)
 
 
 def _flat(agreement, public: dict) -> dict:
@@ -154,7 +165,7 @@ def _flat(agreement, public: dict) -> dict:
         "synthetic": "yes" if public["is_synthetic"] else "no",
         "url": public["url"],
         # A spreadsheet's reading of the time, where the API's has microseconds.
-        "last_updated": agreement.updated_at.isoformat(timespec="seconds"),
+        "last_updated": agreement["updated_at"].isoformat(timespec="seconds"),
     }
 
 

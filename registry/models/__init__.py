@@ -47,6 +47,7 @@ from .terms import (
     parse_public_id,
     participant_order,
     partner_order,
+    status_on,
     status_rule,
     year_span,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "parse_public_id",
     "participant_order",
     "partner_order",
+    "status_on",
     "status_rule",
     "year_span",
 ]

@@ -21,7 +21,12 @@ from ...models import (
     PublicationState,
     Status,
 )
-from ...representation import AddressOf, AgreementRelations, public_agreement
+from ...representation import (
+    AddressOf,
+    AgreementRelations,
+    agreement_row,
+    public_agreement,
+)
 from ...rules import ProposedParticipant, check_agreement_composition
 from ...services import Participant, Partner, Source, agreement_save
 from .common import (
@@ -115,7 +120,9 @@ class AgreementSerializer(PublicPageUrlMixin, serializers.Serializer):
         # serializers cost ~2 ms an agreement, most of a 100-row page. The declared
         # fields stay the schema; a test compares the two.
         url, api_url = self.urls(agreement)
-        data = public_agreement(agreement, relations, url=url, api_url=api_url)
+        data = public_agreement(
+            agreement_row(agreement), relations, url=url, api_url=api_url
+        )
         request = self.context.get("request")
         if request and request.user.is_staff:
             data["publication_state"] = agreement.publication_state
