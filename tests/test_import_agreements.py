@@ -1011,6 +1011,18 @@ def test_a_missing_partner_is_added_from_the_preview_and_the_rows_re_plan(
     entry = added.history.get()
     assert entry.history_user == editor
     assert entry.history_change_reason.startswith("Added from the preview of an import")
+    assert entry.import_batch is None  # until the file is imported
+
+    confirm_admin_import(editor_client, again, "agreement")
+
+    batch = ImportBatch.objects.get()
+    assert added.history.get().import_batch == batch
+    imported = Agreement.objects.get(title=EARTHQUAKES["title"])
+    assert imported.partners.get().organization == added
+    batch_page = editor_client.get(
+        reverse("admin:registry_importbatch_change", args=[batch.pk])
+    ).content.decode()
+    assert "Organizations: 1" in batch_page
 
 
 @pytest.mark.django_db

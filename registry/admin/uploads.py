@@ -270,6 +270,11 @@ class SheetImportExportMixin(ImportExportMixin):
         )
 
 
+# Session key: the history entries of the organizations added from an upload's
+# preview, by the name the upload is kept under until it is imported.
+ADDED_FROM_PREVIEW = "organizations_added_from_preview"
+
+
 class AgreementImportMixin(SheetImportExportMixin):
     resource_classes = [AgreementSheetResource]
 
@@ -405,12 +410,30 @@ class AgreementImportMixin(SheetImportExportMixin):
             reason=_("Added from the preview of an import (%(file)s)")
             % {"file": file_name or _("an upload")},
         )
+        if upload.is_valid():
+            # Joins the file's ImportBatch when the file is imported (process_result).
+            added = request.session.setdefault(ADDED_FROM_PREVIEW, {})
+            added.setdefault(upload.cleaned_data["import_file_name"], []).append(
+                organization.history.latest().history_id
+            )
+            request.session.modified = True
         messages.success(
             request,
             _("%(name)s was added to the partner organizations.")
             % {"name": organization.name},
         )
         return self._preview_again(request, back)
+
+    def process_result(self, result, request):
+        response = super().process_result(result, request)
+        if result.batch is not None:
+            stored_as = request.POST.get("import_file_name", "")
+            added = request.session.get(ADDED_FROM_PREVIEW, {}).pop(stored_as, [])
+            request.session.modified = True
+            Organization.history.filter(
+                history_id__in=added, import_batch__isnull=True
+            ).update(import_batch=result.batch)
+        return response
 
     def _preview_again(self, request, back: str):
         upload = SheetConfirmImportForm(request.POST)

@@ -13,6 +13,16 @@ COLUMNS = [
         gettext_lazy("Blank for a new agreement; USJP-000042 to update that one."),
     ),
     Column(
+        "new_anyway",
+        gettext_lazy("New anyway"),
+        ("not a duplicate", "new", "新規"),
+        gettext_lazy(
+            "yes when a new row looks like an existing agreement (a close title, "
+            "shared institutions, the same source or start year) but is a "
+            "different one; blank otherwise."
+        ),
+    ),
+    Column(
         "title",
         gettext_lazy("Title"),
         ("title (english)", "english title", "agreement title", "project title"),

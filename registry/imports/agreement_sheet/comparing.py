@@ -1,10 +1,11 @@
 """Comparing a row with the agreement it updates: the agreement as the row would
 leave it (columns the file lacks keep their values) and the columns that change."""
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 
 from ...dates import DatePrecision
-from ...models import Agreement, Country
+from ...models import Agreement, AgreementParticipant, Country
 from .columns import COLUMN_BY_NAME, SCALAR_FIELDS
 from .rows import ProposedAgreement, RowPlan
 
@@ -115,3 +116,28 @@ def changed_columns(
         else str(CHANGE_LABELS[name])
         for name in changed
     ]
+
+
+BULK_BATCH = 500
+
+
+def load_agreements(pks: set[int]) -> dict[int, Agreement]:
+    """The agreements rows match, with what comparing them reads."""
+    found = {}
+    pks = sorted(pks)
+    for start in range(0, len(pks), BULK_BATCH):
+        chunk = pks[start : start + BULK_BATCH]
+        for agreement in Agreement.objects.filter(pk__in=chunk).prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=AgreementParticipant.objects.select_related(
+                    "institution"
+                ).only("agreement_id", "unit", "role", "institution__country"),
+            ),
+            "partners",
+            "sources",
+            "disciplines",
+            "activity_types",
+        ):
+            found[agreement.pk] = agreement
+    return found

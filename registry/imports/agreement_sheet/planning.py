@@ -3,16 +3,13 @@ it updates (by public ID, else by source and source ID), checked against the oth
 rows and the registry's rules, and classed new, update, unchanged or error. Nothing
 is written."""
 
-from collections import defaultdict
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from ...models import (
     Agreement,
-    AgreementParticipant,
     Institution,
     Organization,
     PublicationState,
@@ -23,18 +20,17 @@ from ...models import (
 from ...rules import (
     ProposedParticipant,
     check_agreement_composition,
-    derive_classification,
 )
 from ...search import fold
 from ..cells import cell, quoted
 from ..files import Table
 from ..sheets import SheetPlan, column_values, start_plan
 from .columns import COLUMNS
-from .comparing import after_row, changed_columns
+from .comparing import after_row, changed_columns, load_agreements
+from .duplicates import participant_key, read_new_anyway, report_likely_duplicates
 from .reading import InstitutionNames, RowReader, Vocabularies
 from .rows import RowPlan
 
-BULK_BATCH = 500
 PROGRESS_EVERY = 250
 
 
@@ -64,6 +60,7 @@ def plan_agreement_sheet(
     for row in table.rows:
         row_plan = RowPlan(number=row.number, values=column_values(row, headers))
         row_plan.proposed = reader.read(row_plan)
+        read_new_anyway(row_plan)
         plan.rows.append(row_plan)
         if progress and len(plan.rows) % PROGRESS_EVERY == 0:
             progress(len(plan.rows), len(table.rows))
@@ -86,11 +83,19 @@ def plan_agreement_sheet(
 
 def _match_existing(plan: SheetPlan, present: set[str]) -> None:
     """Each row's agreement: by public ID, else by source and source ID; a row like an
-    existing agreement (same title and institutions) but matched by neither is
-    reported, not duplicated."""
+    existing agreement but matched by neither is reported, not duplicated
+    (``duplicates``)."""
     wanted_ids = {}
     for row in plan.rows:
         text = cell(row.values, "public_id")
+        if text and row.new_anyway:
+            row.error(
+                "new_anyway",
+                _(
+                    "A row with a public ID updates that agreement: clear New anyway "
+                    "or the public ID."
+                ),
+            )
         if text:
             pk = parse_public_id(text)
             if pk is None:
@@ -138,7 +143,7 @@ def _match_existing(plan: SheetPlan, present: set[str]) -> None:
                     _("%(identifier)s of this source already belongs to %(public_id)s.")
                     % {"identifier": identifier, "public_id": format_public_id(owner)},
                 )
-    agreements = _load_agreements(set(row_agreement_ids.values()))
+    agreements = load_agreements(set(row_agreement_ids.values()))
     for row in plan.rows:
         pk = row_agreement_ids.get(row.number)
         if pk is None:
@@ -162,81 +167,7 @@ def _match_existing(plan: SheetPlan, present: set[str]) -> None:
                 )
                 % {"public_id": row.agreement.public_id},
             )
-    _report_likely_duplicates(plan, present)
-
-
-def _load_agreements(pks: set[int]) -> dict[int, Agreement]:
-    found = {}
-    pks = sorted(pks)
-    for start in range(0, len(pks), BULK_BATCH):
-        chunk = pks[start : start + BULK_BATCH]
-        for agreement in Agreement.objects.filter(pk__in=chunk).prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=AgreementParticipant.objects.select_related(
-                    "institution"
-                ).only("agreement_id", "unit", "role", "institution__country"),
-            ),
-            "partners",
-            "sources",
-            "disciplines",
-            "activity_types",
-        ):
-            found[agreement.pk] = agreement
-    return found
-
-
-def _participant_key(participants) -> frozenset:
-    return frozenset(pk for pk, _unit in participants)
-
-
-def _report_likely_duplicates(plan: SheetPlan, present: set[str]) -> None:
-    """A new row with the title and institutions of an existing agreement: the same
-    agreement when nothing else differs (re-importing a file without IDs changes
-    nothing), else an error asking which it is."""
-    new_rows = [
-        row for row in plan.rows if row.agreement is None and row.proposed.title
-    ]
-    title_list = sorted({row.proposed.title for row in new_rows})
-    existing = defaultdict(list)
-    for start in range(0, len(title_list), BULK_BATCH):
-        for agreement_id, title, institution_id in AgreementParticipant.objects.filter(
-            agreement__title__in=title_list[start : start + BULK_BATCH]
-        ).values_list("agreement_id", "agreement__title", "institution_id"):
-            existing[agreement_id].append((title, institution_id))
-    by_key = defaultdict(list)
-    for agreement_id, pairs in existing.items():
-        key = (fold(pairs[0][0]), frozenset(pk for _title, pk in pairs))
-        by_key[key].append(agreement_id)
-    matches = {}
-    for row in new_rows:
-        key = (fold(row.proposed.title), _participant_key(row.proposed.participants))
-        if key in by_key:
-            matches[row.number] = by_key[key]
-    agreements = _load_agreements({pk for pks in matches.values() for pk in pks})
-    for row in new_rows:
-        if row.number not in matches:
-            continue
-        found = [agreements[pk] for pk in matches[row.number]]
-        if len(found) == 1 and not row.errors:
-            same = found[0]
-            row.proposed.classification = row.proposed.classification or (
-                derive_classification(has_partners=bool(row.proposed.partners))
-            )
-            if not same.is_synthetic and not changed_columns(
-                same, row.proposed, present
-            ):
-                row.agreement = same
-                continue
-        row.error(
-            "title",
-            _(
-                "%(ids)s already has this title and these institutions. To update "
-                "it, put its public ID in the Public ID column; if this is a "
-                "different agreement, give it a source ID or a distinct title."
-            )
-            % {"ids": ", ".join(agreement.public_id for agreement in found)},
-        )
+    report_likely_duplicates(plan, present)
 
 
 def _find_repeats(plan: SheetPlan) -> None:
@@ -256,7 +187,7 @@ def _find_repeats(plan: SheetPlan) -> None:
                 (
                     "title",
                     fold(row.proposed.title),
-                    _participant_key(row.proposed.participants),
+                    participant_key(row.proposed.participants),
                 )
             )
         for key in keys:

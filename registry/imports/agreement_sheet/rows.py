@@ -64,6 +64,8 @@ class RowPlan:
     errors: dict[str, list[str]] = field(default_factory=dict)
     unresolved: list[UnresolvedName] = field(default_factory=list)
     unresolved_terms: list[UnresolvedTerm] = field(default_factory=list)
+    # "yes" in New anyway: a different agreement from any it looks like.
+    new_anyway: bool = False
 
     def error(self, column: str, message: str) -> None:
         self.errors.setdefault(column, []).append(message)
