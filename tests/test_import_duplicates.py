@@ -77,9 +77,9 @@ def test_a_close_title_with_shared_institutions_and_year_is_an_error(editor, exi
 
     assert errors_of(outcome)[(2, "title")] == [
         f"This row looks like {existing.public_id} “{EXISTING_TITLE}”: a close title, "
-        "an institution in common and the same source or start year. To update it, "
-        "put its public ID in the Public ID column; if this is a different "
-        "agreement, write yes in the New anyway column."
+        "the same institutions or some of them, and the same source or start year. "
+        "To update it, put its public ID in the Public ID column; if this is a "
+        "different agreement, write yes in the New anyway column."
     ]
     assert outcome.batch is None
     assert Agreement.objects.count() == before
@@ -121,6 +121,8 @@ def test_the_public_id_makes_the_row_an_update(editor, existing):
     [
         # No institution in common.
         {"us_institutions": "Duke University", "jp_institutions": "Osaka University"},
+        # Kyoto with another U.S. university: another exchange of the same school.
+        {"us_institutions": "Duke University"},
         # Neither the source nor the start year.
         {"source": "", "start": "2023"},
         # Another title.

@@ -4,8 +4,9 @@ Two checks, on rows matched to no agreement by public ID or source ID:
 
 - the same title (folded) and the same institutions: the same agreement when nothing
   else differs (re-importing a file without IDs changes nothing), else an error;
-- a close title (``close_titles``) with at least one institution in common and the
-  same source or start year: an error naming the agreements it may be.
+- a close title (``close_titles``), institutions that include the row's or that the
+  row's include, and the same source or start year: an error naming the agreements
+  it may be.
 
 Either is answered by the public ID (the row updates that agreement) or by "yes" in
 the New anyway column (it is a different one). Synthetic demo agreements are never
@@ -174,8 +175,9 @@ def _close_titles(plan: SheetPlan) -> None:
         row.error(
             "title",
             _(
-                "This row looks like %(agreements)s: a close title, an institution "
-                "in common and the same source or start year. To update it, put its "
+                "This row looks like %(agreements)s: a close title, the same "
+                "institutions or some of them, and the same source or start year. To "
+                "update it, put its "
                 "public ID in the Public ID column; if this is a different "
                 "agreement, write yes in the New anyway column."
             )
@@ -195,42 +197,56 @@ class _Pool:
 
     def __init__(self):
         self.titles = {}
+        self.institutions = defaultdict(set)
         self.by_year = defaultdict(set)
         self.by_source = defaultdict(set)
 
     @classmethod
     def of_institutions(cls, institution_ids: set[int]) -> "_Pool":
         pool = cls()
-        institutions = defaultdict(set)
-        for agreement_id, institution_id in AgreementParticipant.objects.filter(
-            institution__in=institution_ids, agreement__is_synthetic=False
-        ).values_list("agreement_id", "institution_id"):
-            institutions[agreement_id].add(institution_id)
-        pks = sorted(institutions)
+        pks = sorted(
+            set(
+                AgreementParticipant.objects.filter(
+                    institution__in=institution_ids, agreement__is_synthetic=False
+                ).values_list("agreement_id", flat=True)
+            )
+        )
         for start in range(0, len(pks), BULK_BATCH):
             chunk = pks[start : start + BULK_BATCH]
+            for pk, institution_id in AgreementParticipant.objects.filter(
+                agreement__in=chunk
+            ).values_list("agreement_id", "institution_id"):
+                pool.institutions[pk].add(institution_id)
             for pk, title, start_date in Agreement.objects.filter(
                 pk__in=chunk
             ).values_list("pk", "title", "start_date"):
                 pool.titles[pk] = title
                 if start_date:
-                    for institution_id in institutions[pk]:
+                    for institution_id in pool.institutions[pk]:
                         pool.by_year[institution_id, start_date.year].add(pk)
             for pk, source_id in SourceRecord.objects.filter(
                 agreement__in=chunk
             ).values_list("agreement_id", "data_source_id"):
-                for institution_id in institutions[pk]:
+                for institution_id in pool.institutions[pk]:
                     pool.by_source[institution_id, source_id].add(pk)
         return pool
 
     def candidates(self, row: RowPlan) -> dict:
+        """The agreements the row may be: the same start year or source, and
+        institutions that include the row's or that the row's include (two
+        exchanges of one Japanese school with two U.S. ones are two agreements)."""
         proposed = row.proposed
         year = proposed.start_date.year if proposed.start_date else None
         sources = {source_pk for source_pk, *_rest in proposed.sources}
+        mine = participant_key(proposed.participants)
         pks = set()
-        for institution_id in participant_key(proposed.participants):
+        for institution_id in mine:
             if year is not None:
                 pks |= self.by_year.get((institution_id, year), set())
             for source_pk in sources:
                 pks |= self.by_source.get((institution_id, source_pk), set())
-        return {pk: self.titles[pk] for pk in pks}
+        return {
+            pk: self.titles[pk]
+            for pk in pks
+            if mine <= self.institutions[pk] or self.institutions[pk] <= mine
+        }
