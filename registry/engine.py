@@ -33,6 +33,8 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from usjp_site.routers import reading_from_a_replica
+
 from .conditions import (
     CLASSIFICATION_CODES,
     EMPTY,
@@ -352,7 +354,8 @@ def start_refresher() -> None:
     global _refresher
     if _refresher is not None:
         return
-    refresh_published_index()
+    with reading_from_a_replica():
+        refresh_published_index()
     thread = threading.Thread(target=_refresh_forever, name="search-index", daemon=True)
     _refresher = thread
     thread.start()
@@ -365,7 +368,8 @@ def _refresh_forever() -> None:
         time.sleep(settings.SEARCH_INDEX_REFRESH_SECONDS)
         try:
             close_old_connections()
-            refresh_published_index()
+            with reading_from_a_replica():
+                refresh_published_index()
         except Exception:
             # The database away for a moment: keep serving the index there is.
             logger.exception("The search index could not be refreshed.")

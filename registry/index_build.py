@@ -10,7 +10,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import Window
 from django.db.models.functions import RowNumber
 
@@ -147,16 +147,23 @@ def _merged_pairs(dimension, kept: tuple, new: dict) -> dict:
     }
 
 
+def _reading_connection():
+    """The database the build reads: a replica when it is made from one
+    (usjp_site.routers), so raw queries see the same moment as the ORM's."""
+    return connections[router.db_for_read(Agreement) or DEFAULT_DB_ALIAS]
+
+
 @contextmanager
 def _one_snapshot():
     """Reads that all see the database at one moment: on PostgreSQL a repeatable-read
     transaction (each statement would otherwise see its own moment, and an agreement
     published between two of them be half in the index). Within a transaction
     already (tests), that one's."""
+    connection = _reading_connection()
     if connection.in_atomic_block:
         yield
         return
-    with transaction.atomic():
+    with transaction.atomic(using=connection.alias):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -210,7 +217,7 @@ def _places(agreement_ids: list[int]) -> dict[str, list[int]]:
         )
         sql, params = ranked.query.sql_with_params()
         marks = ", ".join(["%s"] * len(agreement_ids))
-        with connection.cursor() as cursor:
+        with _reading_connection().cursor() as cursor:
             cursor.execute(
                 f"SELECT ranked.pk, ranked.place FROM ({sql}) ranked "
                 f"WHERE ranked.pk IN ({marks})",
@@ -241,6 +248,7 @@ def _postings():
         Agreement.objects.published().values("pk").query.sql_with_params()
     )
     aggregate = "string_agg(f.agreement_id::text, ',')"
+    connection = _reading_connection()
     if connection.vendor != "postgresql":
         aggregate = "group_concat(f.agreement_id, ',')"
     sql = (

@@ -29,6 +29,10 @@ EDITOR_EXTRA = {
 }
 
 
+# Editors lift a sign-in lock (django-axes) by deleting the attempts that caused it.
+EDITOR_LOCKOUTS = {"view_accessattempt", "delete_accessattempt"}
+
+
 def ensure_roles() -> dict[str, Group]:
     """Create or refresh the two groups; safe to run again after new models appear."""
     registry_permissions = list(
@@ -46,6 +50,9 @@ def ensure_roles() -> dict[str, Group]:
         )
     ]
     editor = curator + [p for p in registry_permissions if p.codename in EDITOR_EXTRA]
+    editor += Permission.objects.filter(
+        content_type__app_label="axes", codename__in=EDITOR_LOCKOUTS
+    )
     groups = {}
     for name, permissions in ((CURATORS, curator), (EDITORS, editor)):
         group, _created = Group.objects.get_or_create(name=name)

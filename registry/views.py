@@ -18,6 +18,7 @@ from .filtersets import (
     Sort,
     chosen,
 )
+from .limits import ExportsBusy, exports_busy, holding_export_slot
 from .models import (
     Agreement,
     CaseStudy,
@@ -182,12 +183,17 @@ class AgreementListView(TemplateView):
             if key not in {"export", "page", "per_page"}
         }
         found = published_index().search(filterset.criteria(), facet_dimensions={})
-        return export_response(
-            agreements=published_agreements(found.ids),
-            fmt=fmt,
-            query=query,
-            request=self.request,
-        )
+        try:
+            return holding_export_slot(
+                lambda: export_response(
+                    agreements=published_agreements(found.ids),
+                    fmt=fmt,
+                    query=query,
+                    request=self.request,
+                )
+            )
+        except ExportsBusy:
+            return exports_busy(self.request)
 
     def get_context_data(self, *, filterset, **kwargs):
         result = published_index().search(

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import translation
 
-from registry import resolver
+from registry import limits, resolver
 from registry.engine import forget_published_index
 from registry.reference_data import load_reference_data
 from registry.roles import CURATORS, EDITORS, ensure_roles
@@ -84,8 +84,11 @@ def search_index_always_current(settings):
     # test reaches again with other contents.
     settings.SEARCH_INDEX_REFRESH_SECONDS = 0
     forget_published_index()
-    # Figures are cached under the index's version, which the same rollback reuses.
+    # Figures are cached under the index's version, which the same rollback reuses;
+    # the anonymous limits count there too.
     cache.clear()
+    # A test that leaves an export unread would hold the process's export slot.
+    limits._export_slots = None
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# No access log: the application logs each request as a JSON line, with its id
+# (registry.operations).
+accesslog = None
 # The application is loaded once, in the master, and the workers are forked from it:
 # they share its memory (Django, numpy, the code) until they write to it.
 preload_app = True

@@ -51,6 +51,12 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
 
 
+def env_rate(name: str, default: str) -> str | None:
+    """A rate such as "120/min"; "0" or "" is no limit (None)."""
+    value = env_str(name, default)
+    return None if value in {"", "0"} else value
+
+
 def env_str(name: str, default: str = "") -> str:
     """A text value without surrounding spaces; the default only when unset."""
     value = os.environ.get(name)
@@ -88,11 +94,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
+    "axes",
     "registry",
 ]
 
 MIDDLEWARE = [
+    # First: it times and logs every request, whatever answers it.
+    "registry.operations.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -100,11 +111,33 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "registry.limits.AnonymousLimitsMiddleware",
+    "usjp_site.routers.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each change in the admin's history.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes checks each login first: after AXES_FAILURE_LIMIT failures for one user
+# name from one address, that pair is refused for AXES_COOLOFF_MINUTES. Editors unlock
+# from the admin (Axes › Access attempts: delete the attempt).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "registry.limits.client_address"
+AXES_LOCKOUT_CALLABLE = "registry.admin.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Failures are what matter; a row a successful login would fill the table.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "usjp_site.urls"
 WSGI_APPLICATION = "usjp_site.wsgi.application"
@@ -133,6 +166,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Read replicas of the primary, comma-separated URLs: anonymous reads and index builds
+# go to one of them (usjp_site.routers). Tests read the primary in their place.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", "")
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    DATABASES[f"replica_{_number}"] = {
+        **dj_database_url.parse(
+            _url,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["usjp_site.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -176,8 +222,63 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind a proxy that ends TLS: it says so in X-Forwarded-Proto, which only it can set.
 if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only, for production: redirect plain HTTP, and tell browsers to use HTTPS for
+# SECURE_HSTS_SECONDS (start small; a year once sure).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The health check answers a load balancer over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+
+# Content-Security-Policy: everything from this site only, no inline script or style,
+# no plugins, no framing. The charts are SVG drawn on the server; the API docs' scripts
+# come from drf-spectacular-sidecar, served here too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Features no page uses, refused to every frame.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
+}
+
+# Client addresses (registry.limits): the proxies in front of the site, as addresses or
+# networks (10.0.0.0/8). Empty: the connecting address is the client's, and
+# X-Forwarded-For is ignored, as anyone can write it.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+# Anonymous limits per client address (registry.limits), shared by every process
+# through the cache: "0" or "" turns one off.
+PAGE_ANON_RATE = env_rate("PAGE_ANON_RATE", "240/min")
+EXPORT_ANON_RATE = env_rate("EXPORT_ANON_RATE", "20/hour")
+# Exports a process streams at once (gunicorn.conf.py: each worker has GUNICORN_THREADS
+# threads); another is told to come back after EXPORT_RETRY_AFTER_SECONDS.
+EXPORTS_PER_PROCESS = env_int("EXPORTS_PER_PROCESS", 1)
+EXPORT_RETRY_AFTER_SECONDS = env_int("EXPORT_RETRY_AFTER_SECONDS", 10)
 
 SIMPLE_HISTORY_REVERT_DISABLED = False
 
@@ -193,7 +294,8 @@ SEARCH_INDEX_DIR = env_str(
 )
 
 # One cache for every process of a machine or a cluster when REDIS_URL is set (figures,
-# and later shared limits); local memory, per process, otherwise.
+# and the anonymous limits, which then hold across processes); local memory, per
+# process, otherwise.
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": (
@@ -215,9 +317,7 @@ INSIGHTS_CACHE_SECONDS = env_int("INSIGHTS_CACHE_SECONDS", 24 * 3600)
 
 # The API (registry/api): read-only for everyone, writes for staff with the model's
 # permissions. Anonymous reads are throttled per address; "0" or "" turns that off.
-API_ANON_RATE = env_str("API_ANON_RATE", "120/min") or None
-if API_ANON_RATE == "0":
-    API_ANON_RATE = None
+API_ANON_RATE = env_rate("API_ANON_RATE", "120/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous write is answered 401 with how to authenticate.
@@ -259,10 +359,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Logs go to standard error, one JSON object a line (LOG_FORMAT=text for people):
+# each request once, with its id, status and duration (registry.operations).
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "registry.operations.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

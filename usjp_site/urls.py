@@ -3,11 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from registry.operations import health
+
 admin.site.site_header = _("U.S.-Japan Research Partnership Registry")
 admin.site.site_title = _("USJP registry curation")
 admin.site.index_title = _("Curation")
 
+# API clients read JSON even when the server fails (registry.operations).
+handler500 = "registry.operations.server_failed"
+
 urlpatterns = [
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("registry.api.urls")),

@@ -1,12 +1,9 @@
-from django.conf import settings
-from rest_framework.throttling import AnonRateThrottle
+from ..limits import AddressThrottle
 
 
-class AnonymousThrottle(AnonRateThrottle):
-    """Anonymous requests per address, at ``settings.API_ANON_RATE`` (None: no limit).
+class AnonymousThrottle(AddressThrottle):
+    """The API's anonymous reads per client address (registry.limits), at
+    ``settings.API_ANON_RATE`` (None: no limit)."""
 
-    Read at each request rather than at import, so a deployment or a test can change
-    it."""
-
-    def get_rate(self):
-        return settings.API_ANON_RATE
+    scope = "anon"
+    rate_setting = "API_ANON_RATE"
