@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 DEMO_AGREEMENTS ?= 2345
 
 CATALOGUE := locale/ja/LC_MESSAGES/django
-.PHONY: install run test lint bench clean messages
+.PHONY: install run test lint bench clean messages backup restore
 
 install: $(VENV)/.installed $(CATALOGUE).mo
 
@@ -47,6 +47,16 @@ lint: install
 # Speed measurements on PostgreSQL with generated data; see README "Benchmarks".
 bench: install
 	$(BIN)/python bench/run.py --write-readme
+
+# A copy of the database DATABASE_URL names, into backups/ (see README "Backups").
+backup: install
+	$(MANAGE) backup
+
+# Replace everything in that database with a backup: make restore FILE=backups/…
+# (asks first; YES=1 does not).
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/usjp-….dump"; exit 2; }
+	$(MANAGE) restore "$(FILE)" $(if $(YES),--yes)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
