@@ -11,7 +11,12 @@
   (``PAGE_ANON_RATE``) and, tighter, exports (``EXPORT_ANON_RATE``) count apart.
   Over a limit: HTTP 429 with ``Retry-After`` and a message. Signed-in staff are
   never limited.
-- **How many exports at once** (``export_slot``): a process streams at most
+- **How many searches at once** (``SearchSlotsMiddleware``): the requests whose cost
+  grows with the registry (searches, directories, figures, the API) run at most
+  ``SEARCHES_PER_PROCESS`` at a time in a process and the rest wait their turn, so
+  that the home page and the pages of one record, which cost a few milliseconds,
+  never queue behind them: a busy site stays quick to enter.
+- **How many exports at once** (``holding_export_slot``): a process streams at most
   ``EXPORTS_PER_PROCESS`` exports at a time, whoever asks; another is answered 503
   with ``Retry-After`` at once rather than queued, so the process's other threads
   keep serving pages.
@@ -24,6 +29,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -162,27 +168,82 @@ def too_many_requests(request, *, seconds: float):
     return response
 
 
+# The requests whose cost grows with the registry: view names, and whole namespaces.
+SEARCH_VIEWS = {
+    "registry:agreement_list",
+    "registry:institution_list",
+    "registry:organization_list",
+    "registry:insights",
+    "registry:figure_download",
+}
+SEARCH_NAMESPACES = {"api"}
+
+
+class SearchSlotsMiddleware:
+    """SEARCHES_PER_PROCESS searches at a time in this process (see the module); one
+    that waits longer than SEARCH_WAIT_SECONDS is answered 503 with Retry-After."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._is_search(request):
+            return self.get_response(request)
+        slots = SEARCH_SLOTS.semaphore()
+        if not slots.acquire(timeout=settings.SEARCH_WAIT_SECONDS):
+            return _busy(request, seconds=settings.EXPORT_RETRY_AFTER_SECONDS)
+        try:
+            return self.get_response(request)
+        finally:
+            slots.release()
+
+    @staticmethod
+    def _is_search(request) -> bool:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.view_name in SEARCH_VIEWS or bool(
+            set(match.namespaces) & SEARCH_NAMESPACES
+        )
+
+
 class ExportsBusy(Exception):
     """Every export slot of this process is taken."""
 
 
-_export_slots = None
-_export_slots_lock = threading.Lock()
+class Slots:
+    """A process's slots for one kind of work, as many as a setting says, made on
+    first use."""
+
+    def __init__(self, setting: str):
+        self.setting = setting
+        self._semaphore = None
+        self._lock = threading.Lock()
+
+    def semaphore(self) -> threading.BoundedSemaphore:
+        with self._lock:
+            if self._semaphore is None:
+                count = getattr(settings, self.setting)
+                self._semaphore = threading.BoundedSemaphore(count)
+            return self._semaphore
+
+    def forget(self) -> None:
+        """Made again on next use (a test that changed the setting, or left one
+        taken)."""
+        with self._lock:
+            self._semaphore = None
 
 
-def _slots() -> threading.BoundedSemaphore:
-    global _export_slots
-    with _export_slots_lock:
-        if _export_slots is None:
-            _export_slots = threading.BoundedSemaphore(settings.EXPORTS_PER_PROCESS)
-        return _export_slots
+SEARCH_SLOTS = Slots("SEARCHES_PER_PROCESS")
+EXPORT_SLOTS = Slots("EXPORTS_PER_PROCESS")
 
 
 def holding_export_slot(make_response):
     """``make_response()`` in one of the process's export slots, held until the
     response is closed, after its last byte or when the client goes away; ExportsBusy
     at once if no slot is free."""
-    slots = _slots()
+    slots = EXPORT_SLOTS.semaphore()
     if not slots.acquire(blocking=False):
         raise ExportsBusy
     try:
@@ -213,16 +274,25 @@ class _ReleasedOnClose:
 
 
 def exports_busy(request):
+    return _busy(
+        request,
+        seconds=settings.EXPORT_RETRY_AFTER_SECONDS,
+        message=_(
+            "The server is preparing as many exports as it can at once. Please try "
+            "again in a few seconds."
+        ),
+    )
+
+
+def _busy(request, *, seconds: int, message: str = ""):
     response = render(
         request,
         "429.html",
         {
-            "message": _(
-                "The server is preparing as many exports as it can at once. Please "
-                "try again in a few seconds."
-            )
+            "message": message
+            or _("The server is busy. Please try again in a few seconds.")
         },
         status=503,
     )
-    response["Retry-After"] = str(settings.EXPORT_RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(seconds)
     return response

@@ -88,7 +88,8 @@ def search_index_always_current(settings):
     # the anonymous limits count there too.
     cache.clear()
     # A test that leaves an export unread would hold the process's export slot.
-    limits._export_slots = None
+    limits.EXPORT_SLOTS.forget()
+    limits.SEARCH_SLOTS.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -179,8 +179,8 @@ def test_a_failing_export_gives_its_slot_back():
     with pytest.raises(RuntimeError):
         limits.holding_export_slot(broken)
 
-    assert limits._slots().acquire(blocking=False)
-    limits._slots().release()
+    assert limits.EXPORT_SLOTS.semaphore().acquire(blocking=False)
+    limits.EXPORT_SLOTS.semaphore().release()
 
 
 COUNT_IN_A_PROCESS = """
@@ -229,3 +229,26 @@ def test_two_processes_share_one_count_through_redis():
     # count is one, whichever process answered.
     assert sum(allowed) == 40
     redis.Redis.from_url(REDIS).flushdb()
+
+
+@pytest.mark.django_db
+def test_searches_wait_for_a_slot_while_pages_of_one_record_never_do(client, settings):
+    agreement = make_agreement()
+    settings.SEARCHES_PER_PROCESS = 1
+    settings.SEARCH_WAIT_SECONDS = 0.05
+    limits.SEARCH_SLOTS.forget()
+    taken = limits.SEARCH_SLOTS.semaphore()
+    taken.acquire()  # another thread's search, still running
+    try:
+        search = client.get(reverse("registry:agreement_list"))
+        api = client.get(reverse("api:agreement-list"))
+        home = client.get(reverse("registry:home"))
+        record = client.get(agreement.get_absolute_url())
+    finally:
+        taken.release()
+    after = client.get(reverse("registry:agreement_list"))
+
+    assert (search.status_code, api.status_code) == (503, 503)
+    assert search["Retry-After"] == str(settings.EXPORT_RETRY_AFTER_SECONDS)
+    assert "The server is busy" in search.content.decode()
+    assert (home.status_code, record.status_code, after.status_code) == (200, 200, 200)

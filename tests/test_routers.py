@@ -85,13 +85,12 @@ def test_without_replicas_everything_is_the_primary():
 
 
 def test_an_index_build_reads_one_replica_throughout(one_replica):
-    with reading_from_a_replica() as alias:
-        with reading_from_a_replica() as inner:
-            assert (alias, inner, read_database()) == (
-                "replica_0",
-                "replica_0",
-                "replica_0",
-            )
+    with reading_from_a_replica() as alias, reading_from_a_replica() as inner:
+        assert (alias, inner, read_database()) == (
+            "replica_0",
+            "replica_0",
+            "replica_0",
+        )
     assert read_database() == "default"
 
 

@@ -17,7 +17,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Many threads, few of them searching (SEARCHES_PER_PROCESS): a thread is always free
+# for the home page or a record's page, however many searches wait.
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "registry.limits.AnonymousLimitsMiddleware",
     "usjp_site.routers.ReplicaReadsMiddleware",
+    "registry.limits.SearchSlotsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each change in the admin's history.
@@ -278,6 +279,10 @@ EXPORT_ANON_RATE = env_rate("EXPORT_ANON_RATE", "20/hour")
 # Exports a process streams at once (gunicorn.conf.py: each worker has GUNICORN_THREADS
 # threads); another is told to come back after EXPORT_RETRY_AFTER_SECONDS.
 EXPORTS_PER_PROCESS = env_int("EXPORTS_PER_PROCESS", 1)
+# Searches, directories, figures and API calls a process runs at once; the others wait
+# up to SEARCH_WAIT_SECONDS (then 503): pages of one record never wait behind them.
+SEARCHES_PER_PROCESS = env_int("SEARCHES_PER_PROCESS", 2)
+SEARCH_WAIT_SECONDS = env_float("SEARCH_WAIT_SECONDS", 20)
 EXPORT_RETRY_AFTER_SECONDS = env_int("EXPORT_RETRY_AFTER_SECONDS", 10)
 
 SIMPLE_HISTORY_REVERT_DISABLED = False

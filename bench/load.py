@@ -1,0 +1,189 @@
+"""The site under load (loopback only, bounded in time): gunicorn as configured in
+the repository (usjp_site/gunicorn.conf.py, 2 workers) on the bench database, with
+16 connections for 60 s: 15 asking a mix of searches, agreement and institution
+pages, insights and API calls, and one downloading exports one after another. A probe
+asks for the home page every 0.25 s, first on the idle site and then during the run.
+
+Prints JSON: requests, errors (any status but 200, or a failed connection), requests
+a second, p50/p95/p99 for all and for each kind, and the home page's idle and loaded
+p95. The anonymous limits are off (one address asks thousands of times a minute).
+
+    DATABASE_URL=postgres://…/usjp_bench python bench/load.py [--seconds 60]
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "usjp_site.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from served import served_by  # noqa: E402  (bench/served.py)
+
+from registry.models import Agreement, Institution  # noqa: E402
+
+MIXED_CONNECTIONS = 15
+PROBE_EVERY = 0.25
+IDLE_SECONDS = 10
+SEARCHES = [
+    "/agreements/?q=university",
+    "/agreements/?q=medicine&classification=consortium",
+    "/agreements/?q=earthquake&us_state=CA",
+    "/agreements/?discipline=health-medical-sciences&status=active",
+    "/agreements/?q=quantum&sort=title",
+    "/ja/agreements/?q=大学",
+    "/agreements/?q=university&classification=consortium&us_state=CA"
+    "&discipline=health-medical-sciences",
+    "/agreements/?page=3",
+]
+API = [
+    "/api/v1/agreements/?q=research",
+    "/api/v1/agreements/?us_state=NY&page_size=50",
+    "/api/v1/agreements/stats/?group_by=discipline",
+    "/api/v1/institutions/?country=JP",
+]
+EXPORTS = [
+    "/agreements/?export=csv&q=medicine",
+    "/agreements/?export=json&discipline=health-medical-sciences",
+    "/agreements/?export=csv&us_state=CA",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    options = parser.parse_args()
+    published = list(
+        Agreement.objects.published().order_by("?").values_list("pk", flat=True)[:500]
+    )
+    agreements = [f"/agreements/USJP-{pk:06d}/" for pk in published]
+    institutions = [
+        f"/institutions/{slug}/"
+        for slug in Institution.objects.order_by("?").values_list("slug", flat=True)[
+            :100
+        ]
+    ]
+    api_records = [f"/api/v1/agreements/USJP-{pk:06d}/" for pk in published[:100]]
+    mix = [
+        ("search", SEARCHES, 50),
+        ("agreement", agreements, 20),
+        ("institution", institutions, 5),
+        ("insights", ["/insights/", "/insights/?us_state=CA"], 5),
+        ("api", API + api_records, 20),
+    ]
+    with served_by(workers=2) as server:
+        idle = _probe(server.base, seconds=IDLE_SECONDS)
+        result = _run(server.base, mix, seconds=options.seconds)
+    print(json.dumps({**result, "home_idle": idle}))
+
+
+def _fetch(base: str, path: str) -> tuple[bool, float]:
+    started = time.perf_counter()
+    try:
+        address = base + quote(path, safe="/?=&")
+        with urllib.request.urlopen(address, timeout=120) as response:
+            response.read()
+            fine = response.status == 200
+    except Exception:  # counted as an error; the connection goes on asking
+        fine = False
+    return fine, (time.perf_counter() - started) * 1000
+
+
+def _run(base: str, mix, *, seconds: float) -> dict:
+    samples = defaultdict(list)
+    errors = defaultdict(int)
+    deadline = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def record(kind, fine, ms):
+        with lock:
+            samples[kind].append(ms)
+            if not fine:
+                errors[kind] += 1
+
+    def mixed(seed):
+        chooser = random.Random(seed)
+        kinds = [kind for kind, _paths, weight in mix for _ in range(weight)]
+        paths = {kind: paths for kind, paths, _weight in mix}
+        while time.perf_counter() < deadline:
+            kind = chooser.choice(kinds)
+            record(kind, *_fetch(base, chooser.choice(paths[kind])))
+
+    def exports():
+        number = 0
+        while time.perf_counter() < deadline:
+            record("export", *_fetch(base, EXPORTS[number % len(EXPORTS)]))
+            number += 1
+
+    home = []
+
+    def probe():
+        while time.perf_counter() < deadline:
+            home.append(_fetch(base, "/"))
+            time.sleep(PROBE_EVERY)
+
+    threads = [
+        threading.Thread(target=mixed, args=(n,)) for n in range(MIXED_CONNECTIONS)
+    ]
+    threads += [threading.Thread(target=exports), threading.Thread(target=probe)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    every = sorted(ms for kind in samples for ms in samples[kind])
+    return {
+        "seconds": elapsed,
+        "connections": MIXED_CONNECTIONS + 1,
+        "requests": len(every),
+        "errors": sum(errors.values()) + sum(not fine for fine, _ms in home),
+        "per_second": len(every) / elapsed,
+        **_percentiles(every),
+        "by_kind": {
+            kind: {"requests": len(found), "errors": errors[kind]}
+            | _percentiles(sorted(found))
+            for kind, found in sorted(samples.items())
+        },
+        "home_loaded": _percentiles(sorted(ms for _fine, ms in home)),
+    }
+
+
+def _probe(base: str, *, seconds: float) -> dict:
+    deadline = time.perf_counter() + seconds
+    found = []
+    while time.perf_counter() < deadline:
+        found.append(_fetch(base, "/")[1])
+        time.sleep(PROBE_EVERY)
+    return _percentiles(sorted(found))
+
+
+def _percentiles(ordered: list[float]) -> dict:
+    if not ordered:
+        return {}
+
+    def at(share):
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+    return {
+        "p50_ms": statistics.median(ordered),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+    }
+
+
+if __name__ == "__main__":
+    main()
