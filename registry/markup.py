@@ -10,13 +10,15 @@ import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+from .models.common import WEB_URL_SCHEMES
+
 TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "dd", "dl", "dt", "em",
     "h2", "h3", "h4", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table",
     "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {*WEB_URL_SCHEMES, "mailto"}
 
 
 def render_markdown(text: str) -> SafeString:

@@ -15,6 +15,7 @@ from ..models import (
     Discipline,
     DisciplineAlias,
     Region,
+    is_web_url,
 )
 from .common import (
     PUBLICATION_ACTIONS,
@@ -93,11 +94,11 @@ class DataSourceAdmin(RegistryAdminDefaults, admin.ModelAdmin):
 
     @admin.display(description=_("website"))
     def website_link(self, obj):
-        return (
-            format_html('<a href="{0}" rel="noopener">{0}</a>', obj.url)
-            if obj.url
-            else "—"
-        )
+        if not obj.url:
+            return "—"
+        if not is_web_url(obj.url):
+            return obj.url  # escaped by the admin: text, never a link
+        return format_html('<a href="{0}" rel="noopener">{0}</a>', obj.url)
 
 
 @admin.register(Region)

@@ -8,12 +8,11 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from ..exports import unescape_formula
-from ..models import Institution, InstitutionAlias, Language
+from ..models import Institution, InstitutionAlias, Language, validate_web_url
 from ..names import normalize_name
 from ..search import KANA, KANJI, fold
 
@@ -28,7 +27,6 @@ KANA_ONLY = re.compile(rf"^[{KANA}\s・ー]+$")
 # Japanese text has (kanji aside, which other scripts share).
 ONLY_IN_JAPANESE = re.compile("[\u3000-\u30ff\uff01-\uff5e]")
 
-URL = URLValidator(schemes=["http", "https"])
 WEBSITE_MAX = Institution._meta.get_field("website").max_length
 ALIAS_MAX = InstitutionAlias._meta.get_field("name").max_length
 
@@ -95,7 +93,7 @@ def website_url(text: str) -> str:
     if not re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
         text = "https://" + text
     try:
-        URL(text)
+        validate_web_url(text)
     except ValidationError:
         return ""
     return text if len(text) <= WEBSITE_MAX else ""

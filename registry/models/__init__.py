@@ -6,7 +6,14 @@ from .agreements import (
     SourceRecord,
 )
 from .case_studies import CaseStudy
-from .common import AliasKind, Country, Language, PublicationState
+from .common import (
+    AliasKind,
+    Country,
+    Language,
+    PublicationState,
+    is_web_url,
+    validate_web_url,
+)
 from .imports import (
     ImportBatch,
     ImportChannel,
@@ -105,4 +112,6 @@ __all__ = [
     "status_on",
     "status_rule",
     "year_span",
+    "is_web_url",
+    "validate_web_url",
 ]

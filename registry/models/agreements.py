@@ -20,6 +20,7 @@ from .common import (
     PublishableModel,
     PublishableQuerySet,
     TimeStampedModel,
+    WebURLField,
 )
 from .imports import ImportBatchLink
 from .terms import (
@@ -456,7 +457,7 @@ class SourceRecord(models.Model):
         blank=True,
         help_text=_("Award number, grant number, or the source's own record ID."),
     )
-    url = models.URLField(_("link"), max_length=1000, blank=True)
+    url = WebURLField(_("link"), max_length=1000, blank=True)
     retrieved_on = models.DateField(_("retrieved"), null=True, blank=True)
 
     history = HistoricalRecords(bases=[ImportBatchLink])

@@ -1,5 +1,10 @@
 """Vocabulary shared by every record of the registry."""
 
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +34,52 @@ class PublicationState(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# The only addresses the registry stores and links to: http and https. Any other scheme
+# (javascript:, data:, vbscript:, ftp:…) is refused on the way in and never becomes a
+# link on the way out.
+WEB_URL_SCHEMES = ("http", "https")
+WEB_URL_START = re.compile(rf"^(?:{'|'.join(WEB_URL_SCHEMES)})://", re.IGNORECASE)
+_WEB_URL = URLValidator(schemes=list(WEB_URL_SCHEMES))
+
+
+def is_web_url(value) -> bool:
+    """Whether ``value`` starts http:// or https:// (any case, nothing before it): the
+    test every link to a stored address passes (the ``safe_href`` filter)."""
+    return isinstance(value, str) and bool(WEB_URL_START.match(value))
+
+
+def validate_web_url(value: str) -> None:
+    """An http(s) address, well formed: the one check of every URL the registry stores
+    (each model's URL fields, so the admin, the API and the imports)."""
+    if is_web_url(value):
+        try:
+            _WEB_URL(value)
+        except ValidationError:
+            pass
+        else:
+            return
+    raise ValidationError(
+        _("“%(url)s” is not a web address (http:// or https://)."),
+        # Not "invalid": a form field would show its own "Enter a valid URL." instead.
+        code="not_web_url",
+        params={"url": value},
+    )
+
+
+class WebURLFormField(forms.URLField):
+    default_validators = [validate_web_url]
+
+
+class WebURLField(models.URLField):
+    """A URL field that holds http(s) addresses only (``validate_web_url``), in forms
+    too."""
+
+    default_validators = [validate_web_url]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": WebURLFormField, **kwargs})
 
 
 class TimeStampedModel(models.Model):

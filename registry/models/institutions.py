@@ -17,6 +17,7 @@ from .common import (
     Country,
     Language,
     TimeStampedModel,
+    WebURLField,
 )
 from .imports import ImportBatchLink
 
@@ -178,7 +179,7 @@ class Institution(BilingualNameMixin, TimeStampedModel):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    website = models.URLField(_("website"), blank=True)
+    website = WebURLField(_("website"), blank=True)
     research_classification = models.CharField(
         _("research classification"),
         max_length=20,
@@ -455,7 +456,7 @@ class Organization(BilingualNameMixin, TimeStampedModel):
     ror_id = models.CharField(
         _("ROR ID"), max_length=9, blank=True, validators=[validate_ror_id]
     )
-    website = models.URLField(_("website"), blank=True)
+    website = WebURLField(_("website"), blank=True)
     notes = models.TextField(
         _("curator notes"), blank=True, help_text=_("Never shown publicly.")
     )
@@ -537,7 +538,7 @@ class Program(BilingualNameMixin, TimeStampedModel):
     end_year = models.PositiveSmallIntegerField(
         _("until (year)"), null=True, blank=True
     )
-    website = models.URLField(_("website"), blank=True)
+    website = WebURLField(_("website"), blank=True)
 
     class Meta:
         verbose_name = _("program")

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .common import BilingualNameMixin, Country, TimeStampedModel
+from .common import BilingualNameMixin, Country, TimeStampedModel, WebURLField
 
 
 class Region(BilingualNameMixin, models.Model):
@@ -137,7 +137,7 @@ class DataSource(BilingualNameMixin, TimeStampedModel):
     name = models.CharField(_("name (English)"), max_length=200)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    url = models.URLField(_("website"), blank=True)
+    url = WebURLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
     coverage_start = models.PositiveSmallIntegerField(
         _("coverage from (year)"), null=True, blank=True

@@ -26,9 +26,10 @@ from ...models import (
     OrganizationAlias,
     PartnerRole,
     Program,
+    validate_web_url,
 )
 from ...resolver import EXACT_SCORE, resolve_institution
-from ..cells import LIST_SEPARATOR, URL, cell, choice_of, items
+from ..cells import LIST_SEPARATOR, cell, choice_of, items
 from ..sheets import Vocabulary
 from .columns import COLUMN_BY_NAME
 from .rows import ProposedAgreement, RowPlan, UnresolvedName, UnresolvedTerm
@@ -382,13 +383,9 @@ class RowReader:
                 row.error("source_url", _("Keep source URLs under 1,000 characters."))
             elif url:
                 try:
-                    URL(url)
-                except ValidationError:
-                    row.error(
-                        "source_url",
-                        _("“%(url)s” is not a web address (http:// or https://).")
-                        % {"url": url},
-                    )
+                    validate_web_url(url)
+                except ValidationError as error:
+                    row.error("source_url", " ".join(error.messages))
             retrieved = None
             if retrieved_text:
                 retrieved = _day(retrieved_text)
