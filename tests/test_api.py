@@ -441,9 +441,18 @@ def test_ordering(client, registry_sample):
 # -- pagination ------------------------------------------------------------------------
 
 
-def test_page_size_is_capped_at_500(client):
-    body = get(client, f"{API}/institutions/?page_size=100000")
+def test_page_size_is_at_most_500(client):
+    body = get(client, f"{API}/institutions/?page_size=500")
     assert len(body["results"]) == min(500, body["count"])
+    for size in ("100000", "0", "", "ten", "2.0"):
+        body = get(client, f"{API}/institutions/?page_size={size}", status=400)
+        assert "from 1 to 500" in body["errors"]["page_size"][0]
+
+
+@pytest.mark.parametrize("page", ["0", "", "last", "x"])
+def test_an_unreadable_page_is_refused(client, page):
+    body = get(client, f"{API}/institutions/?page={page}", status=400)
+    assert "page" in body["errors"]
 
 
 def test_a_page_out_of_range_is_a_clear_404(client):

@@ -358,6 +358,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Then the responses every operation can give (401, 403, 404, 429…) and who may
+    # call it (registry.api.schema): what the server does, so schemathesis agrees.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.api.schema.document_common_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ParticipantRoleEnum": "registry.models.ParticipantRole",
         "PartnerRoleEnum": "registry.models.PartnerRole",

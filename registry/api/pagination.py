@@ -1,13 +1,19 @@
 """Pages by number for browsing, a cursor for walking a whole result set.
 
-``page`` and ``page_size`` (up to 500) give numbered pages with a total. A request with
+``page`` and ``page_size`` (1 to 500) give numbered pages with a total. A request with
 ``cursor`` (empty to start) walks the results in a fixed order (by primary key) from
 cursor to cursor: each record exactly once, even at 100,000, at the cost of one indexed
 range query a page and no total.
+
+Both are read strictly (registry.api.params): a page size out of bounds or a page that
+is not a whole number from 1 is refused (400) rather than read as the default; a page
+past the last is not found (404).
 """
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+from .params import whole_number
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 25
@@ -20,6 +26,13 @@ class NumberedPages(PageNumberPagination):
         "max": MAX_PAGE_SIZE
     }
     max_page_size = MAX_PAGE_SIZE
+    last_page_strings = ()  # "page=last" is not a whole number
+
+    def get_page_size(self, request):
+        return page_size(request)
+
+    def get_page_number(self, request, paginator):
+        return page_number(request)
 
 
 class CursorPages(CursorPagination):
@@ -37,6 +50,17 @@ class CursorPages(CursorPagination):
         # A cursor is a position in one unique, fixed order, whatever else was asked.
         return ("pk",)
 
+    def get_page_size(self, request):
+        return page_size(request)
+
+
+def page_size(request) -> int:
+    return whole_number(request, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+
+
+def page_number(request) -> int:
+    return whole_number(request, "page", 1, 1, None)
+
 
 def wants_cursor(request) -> bool:
     return "cursor" in request.query_params
@@ -52,6 +76,7 @@ class RegistryPagination:
 
     def paginate_queryset(self, queryset, request, view=None):
         self.active = self.cursor if wants_cursor(request) else self.numbered
+        page_number(request)  # not read by a cursor walk, but refused if unreadable
         return self.active.paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
@@ -73,8 +98,15 @@ class RegistryPagination:
         }
 
     def get_schema_operation_parameters(self, view):
+        numbered = self.numbered.get_schema_operation_parameters(view)
+        bounds = {
+            "page": {"minimum": 1},
+            "page_size": {"minimum": 1, "maximum": MAX_PAGE_SIZE},
+        }
+        for parameter in numbered:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
         return [
-            *self.numbered.get_schema_operation_parameters(view),
+            *numbered,
             {
                 "name": "cursor",
                 "required": False,

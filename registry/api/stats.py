@@ -75,6 +75,8 @@ KEYS = {
 }
 # Pairs of keys counted together (the U.S. × Japan pairing table).
 PAIRS = {("us_institution", "jp_institution")}
+# What ``group_by`` takes, exactly: a key, or a pair as "first,second".
+GROUP_BY_VALUES = [*KEYS, *(",".join(pair) for pair in sorted(PAIRS))]
 UNKNOWN = _("Unknown")
 
 
@@ -168,12 +170,10 @@ class Stats:
 
 
 def parse_group_by(text: str) -> list[str]:
-    """``discipline`` or ``us_institution,jp_institution``; raise UnknownKey."""
-    names = [name.strip() for name in (text or "").split(",") if name.strip()]
-    if len(names) == 1 and names[0] in KEYS:
-        return names
-    if len(names) == 2 and tuple(names) in PAIRS:
-        return names
+    """``discipline`` or ``us_institution,jp_institution``, exactly (one of
+    GROUP_BY_VALUES); raise UnknownKey."""
+    if text in GROUP_BY_VALUES:
+        return text.split(",")
     raise UnknownKey(
         _("group_by takes one of %(keys)s, or the pair %(pairs)s.")
         % {

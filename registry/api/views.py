@@ -25,6 +25,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
@@ -55,8 +56,9 @@ from ..services import publication_move
 from . import schema as _schema_extensions  # noqa: F401 (registers them)
 from . import serializers
 from .pagination import RegistryPagination, wants_cursor
+from .params import check_filter_values, reject_null_characters, whole_number
 from .renderers import StatsJSONRenderer
-from .stats import KEYS, PAIRS, UnknownKey, agreement_stats, parse_group_by
+from .stats import GROUP_BY_VALUES, KEYS, UnknownKey, agreement_stats, parse_group_by
 
 INVALID = _("Some values are not valid: see errors.")
 
@@ -77,13 +79,6 @@ def json_exception_handler(exc, context):
     return response
 
 
-def reject_null_characters(request):
-    # No database stores a NUL in text, and PostgreSQL fails on one in a query.
-    for name, values in request.query_params.lists():
-        if any("\x00" in value for value in values) or "\x00" in name:
-            raise ValidationError({name: [_("Null characters are not allowed.")]})
-
-
 class RegistryFilterBackend(DjangoFilterBackend):
     """The pages' FilterSet, strict: an unreadable value is a 400 naming it.
 
@@ -95,6 +90,7 @@ class RegistryFilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
+        check_filter_values(request, type(filterset))
         if not filterset.is_valid():
             raise filter_utils.translate_validation(filterset.errors)
         view.filterset = filterset
@@ -107,9 +103,26 @@ class RegistryFilterBackend(DjangoFilterBackend):
 
 
 class StableOrderingFilter(OrderingFilter):
-    """``ordering`` with the primary key last, so equal values page steadily."""
+    """``ordering`` with the primary key last, so equal values page steadily.
+
+    Strict, as its schema: fields of the view's ``ordering_fields``, each optionally
+    after "-", separated by commas; anything else is refused (DRF's filter leaves an
+    unknown field out without a word)."""
 
     def get_ordering(self, request, queryset, view):
+        text = request.query_params.get(self.ordering_param)
+        if text is not None:
+            allowed = self.ordering_values(view)
+            unknown = [term for term in text.split(",") if term not in allowed]
+            if unknown:
+                raise ValidationError(
+                    {
+                        self.ordering_param: [
+                            _("“%(value)s” is not one of %(allowed)s.")
+                            % {"value": unknown[0], "allowed": ", ".join(allowed)}
+                        ]
+                    }
+                )
         ordering = super().get_ordering(request, queryset, view)
         if ordering and not any(
             field.lstrip("-") in {"pk", "id"} for field in ordering
@@ -118,35 +131,53 @@ class StableOrderingFilter(OrderingFilter):
             ordering = [*ordering, "-pk" if descending else "pk"]
         return ordering
 
+    @staticmethod
+    def ordering_values(view) -> list[str]:
+        fields = view.ordering_fields
+        return [value for field in fields for value in (field, f"-{field}")]
 
-def whole_number(request, name: str, default: int, low: int, high: int | None):
-    """A whole-number query parameter within bounds; refused with a message."""
-    text = request.query_params.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < low or (high is not None and value > high):
-        bounds = (
-            _("a whole number from %(low)s to %(high)s") % {"low": low, "high": high}
-            if high is not None
-            else _("a whole number from %(low)s up") % {"low": low}
-        )
-        raise ValidationError(
+    def get_schema_operation_parameters(self, view):
+        return [
             {
-                name: [
-                    _("“%(value)s” is not %(bounds)s.")
-                    % {"value": text, "bounds": bounds}
-                ]
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": str(
+                    _(
+                        "Order by these fields, comma-separated; “-” before a field "
+                        "reverses it."
+                    )
+                ),
+                "schema": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "enum": self.ordering_values(view)},
+                },
+                "style": "form",
+                "explode": False,
             }
-        )
-    return value
+        ]
 
 
 def is_staff(request) -> bool:
     return bool(request.user and request.user.is_staff)
+
+
+MAX_KEY = 2**63 - 1  # the largest primary key a database column holds
+
+
+class BySlug:
+    # A record by its slug: one with a NUL is none (PostgreSQL fails on it in a query).
+    # Any text up to the next "/" is read as a slug, so that "a.b" is answered by the
+    # API (a JSON 404) rather than by no route at all (the site's HTML 404).
+
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+
+    def get_object(self):
+        if "\x00" in self.kwargs.get(self.lookup_field, ""):
+            raise Http404
+        return super().get_object()
 
 
 FILTER_ERRORS = OpenApiResponse(
@@ -169,12 +200,36 @@ GROUP_BY = OpenApiParameter(
     "group_by",
     OpenApiTypes.STR,
     required=True,
+    enum=GROUP_BY_VALUES,
     description=_("One of %(keys)s; or the pair %(pairs)s.")
     % {
-        "keys": ", ".join(KEYS),
-        "pairs": "; ".join(",".join(pair) for pair in sorted(PAIRS)),
+        "keys": ", ".join(GROUP_BY_VALUES[: len(KEYS)]),
+        "pairs": "; ".join(GROUP_BY_VALUES[len(KEYS) :]),
     },
 )
+
+
+WRITE_ERRORS = OpenApiResponse(
+    description=_(
+        "A value the admin would refuse: `errors` names each field, and each row of "
+        "a list."
+    )
+)
+
+
+def write_schema(write, read) -> dict:
+    """A staff write's operations: what they send, and the record as read back."""
+    return {
+        "create": extend_schema(
+            request=write, responses={201: read, 400: WRITE_ERRORS}
+        ),
+        "update": extend_schema(
+            request=write, responses={200: read, 400: WRITE_ERRORS}
+        ),
+        "partial_update": extend_schema(
+            request=write, responses={200: read, 400: WRITE_ERRORS}
+        ),
+    }
 
 
 @extend_schema_view(
@@ -187,21 +242,13 @@ GROUP_BY = OpenApiParameter(
         responses={200: serializers.AgreementSerializer(many=True), 400: FILTER_ERRORS},
     ),
     retrieve=extend_schema(summary=_("One agreement, by public ID (USJP-000042)")),
-    create=extend_schema(
-        request=serializers.AgreementWriteSerializer,
-        responses={201: serializers.AgreementSerializer},
-    ),
-    update=extend_schema(
-        request=serializers.AgreementWriteSerializer,
-        responses={200: serializers.AgreementSerializer},
-    ),
-    partial_update=extend_schema(
-        request=serializers.AgreementWriteSerializer,
-        responses={200: serializers.AgreementSerializer},
+    **write_schema(
+        serializers.AgreementWriteSerializer, serializers.AgreementSerializer
     ),
 )
 class AgreementViewSet(viewsets.ModelViewSet):
     serializer_class = serializers.AgreementSerializer
+    parser_classes = [JSONParser]  # writes are JSON: their lists of rows need it
     filter_backends = [RegistryFilterBackend, StableOrderingFilter]
     filterset_class = AgreementFilterSet
     ordering_fields = ["start_date", "end_date", "title", "published_at", "updated_at"]
@@ -218,7 +265,7 @@ class AgreementViewSet(viewsets.ModelViewSet):
 
     def get_object(self):
         pk = parse_public_id(self.kwargs["public_id"])
-        if pk is None:
+        if pk is None or pk > MAX_KEY:
             raise Http404
         agreement = get_object_or_404(self.get_queryset(), pk=pk)
         self.check_object_permissions(self.request, agreement)
@@ -235,7 +282,7 @@ class AgreementViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def validated_filterset(self) -> AgreementFilterSet:
-        reject_null_characters(self.request)
+        check_filter_values(self.request, AgreementFilterSet)
         filterset = AgreementFilterSet(
             self.request.query_params, queryset=self.get_queryset()
         )
@@ -324,29 +371,6 @@ class AgreementViewSet(viewsets.ModelViewSet):
             refresh_agreement_index(agreement_ids=[pk])
 
 
-WRITE_ERRORS = OpenApiResponse(
-    description=_(
-        "A value the admin would refuse: `errors` names each field, and each row of "
-        "a list."
-    )
-)
-
-
-def write_schema(write, read) -> dict:
-    """A staff write's operations: what they send, and the record as read back."""
-    return {
-        "create": extend_schema(
-            request=write, responses={201: read, 400: WRITE_ERRORS}
-        ),
-        "update": extend_schema(
-            request=write, responses={200: read, 400: WRITE_ERRORS}
-        ),
-        "partial_update": extend_schema(
-            request=write, responses={200: read, 400: WRITE_ERRORS}
-        ),
-    }
-
-
 class NamedRecordWrites:
     # Staff create (POST) and change (PUT, PATCH) the record, by slug, with their model
     # permissions; the agreements its names reach are reindexed, and the answer is the
@@ -401,14 +425,15 @@ def directory_schema(read, write, *, search, one=None) -> dict:
     return schema
 
 
-class DirectoryViewSet(NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
+class DirectoryViewSet(BySlug, NamedRecordWrites, viewsets.ReadOnlyModelViewSet):
     # Institutions and organizations: searched with their FilterSet, by slug.
     filter_backends = [RegistryFilterBackend, StableOrderingFilter]
+    parser_classes = [JSONParser]
     ordering_fields = ["name", "slug", "updated_at"]
     pagination_class = RegistryPagination
-    lookup_field = "slug"
 
 
+RESOLVE_NAME_LENGTH = serializers.ResolveQuerySerializer().fields["name"].max_length
 COUNTRY = OpenApiParameter(
     "country",
     OpenApiTypes.STR,
@@ -454,7 +479,15 @@ class InstitutionViewSet(DirectoryViewSet):
         ),
         parameters=[
             OpenApiParameter(
-                "name", OpenApiTypes.STR, required=True, description=_("As written.")
+                "name",
+                {
+                    "type": "string",
+                    "maxLength": RESOLVE_NAME_LENGTH,
+                    # Not blank, and no NUL character.
+                    "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$",
+                },
+                required=True,
+                description=_("As written."),
             ),
             COUNTRY,
         ],
@@ -464,7 +497,9 @@ class InstitutionViewSet(DirectoryViewSet):
     @action(detail=False, url_path="resolve", filter_backends=[], pagination_class=None)
     def resolve(self, request):
         reject_null_characters(request)
-        query = serializers.ResolveQuerySerializer(data=request.query_params)
+        # A plain dict: DRF reads a QueryDict as a form, where a blank optional value
+        # ("country=") counts as not sent.
+        query = serializers.ResolveQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         resolution = resolve_institution(
             name=query.validated_data["name"],
@@ -487,13 +522,12 @@ class OrganizationViewSet(DirectoryViewSet):
     filterset_class = OrganizationFilterSet
 
 
-class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+class ReferenceViewSet(BySlug, viewsets.ReadOnlyModelViewSet):
     """A small vocabulary, by slug, ordered by name unless ``ordering`` says."""
 
     filter_backends = [StableOrderingFilter]
     ordering_fields = ["name", "slug"]
     pagination_class = RegistryPagination
-    lookup_field = "slug"
 
     def filter_queryset(self, queryset):
         reject_null_characters(self.request)

@@ -31,10 +31,14 @@ from ...rules import ProposedParticipant, check_agreement_composition
 from ...services import Participant, Partner, Source, agreement_save
 from .common import (
     DisciplineRefSerializer,
+    HttpURLField,
     InstitutionRefSerializer,
+    JSONTypes,
     NamedRefSerializer,
+    OptionalSlugRelatedField,
     OrganizationRefSerializer,
     PublicPageUrlMixin,
+    SlugsField,
     api_errors,
 )
 
@@ -151,6 +155,12 @@ class PartialDateField(serializers.CharField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
+    def run_validation(self, data=serializers.empty):
+        # A blank value never reaches to_internal_value: DRF's CharField returns it
+        # as it is ("").
+        value = super().run_validation(data)
+        return (None, None) if value == "" else value
+
     def to_internal_value(self, data):
         text = super().to_internal_value(data).strip()
         if not text:
@@ -161,7 +171,7 @@ class PartialDateField(serializers.CharField):
             raise serializers.ValidationError(str(error)) from None
 
 
-class ParticipantWriteSerializer(serializers.Serializer):
+class ParticipantWriteSerializer(JSONTypes, serializers.Serializer):
     institution = serializers.SlugRelatedField(
         slug_field="slug", queryset=Institution.objects.all()
     )
@@ -173,7 +183,7 @@ class ParticipantWriteSerializer(serializers.Serializer):
     )
 
 
-class PartnerWriteSerializer(serializers.Serializer):
+class PartnerWriteSerializer(JSONTypes, serializers.Serializer):
     organization = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organization.objects.all()
     )
@@ -182,20 +192,18 @@ class PartnerWriteSerializer(serializers.Serializer):
     )
 
 
-class SourceWriteSerializer(serializers.Serializer):
+class SourceWriteSerializer(JSONTypes, serializers.Serializer):
     source = serializers.SlugRelatedField(
         slug_field="slug", queryset=DataSource.objects.all()
     )
     identifier = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=255
     )
-    url = serializers.URLField(
-        allow_blank=True, required=False, default="", max_length=1000
-    )
+    url = HttpURLField(allow_blank=True, required=False, default="", max_length=1000)
     retrieved_on = serializers.DateField(required=False, allow_null=True)
 
 
-class AgreementWriteSerializer(serializers.Serializer):
+class AgreementWriteSerializer(JSONTypes, serializers.Serializer):
     """What staff send to create or change an agreement.
 
     The same rules as the admin: each model's ``full_clean`` and
@@ -210,21 +218,9 @@ class AgreementWriteSerializer(serializers.Serializer):
     classification = serializers.ChoiceField(
         choices=Classification.choices, allow_blank=True, required=False
     )
-    program = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Program.objects.all(),
-        allow_null=True,
-        required=False,
-    )
-    disciplines = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Discipline.objects.all(), many=True, required=False
-    )
-    activities = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=ActivityType.objects.all(),
-        many=True,
-        required=False,
-    )
+    program = OptionalSlugRelatedField(queryset=Program.objects.all())
+    disciplines = SlugsField(Discipline.objects.all())
+    activities = SlugsField(ActivityType.objects.all())
     start = PartialDateField()
     end = PartialDateField(period_end=True)
     funding_amount = serializers.DecimalField(

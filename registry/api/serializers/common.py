@@ -3,11 +3,14 @@ URL, and reporting a model's errors under the API's field names, row by row."""
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ...models import (
     Country,
+    validate_web_url,
 )
 
 # What the API shows of an organization and staff write, beside its slug, aliases and
@@ -114,9 +117,76 @@ class WebsiteField(serializers.CharField):
             raise serializers.ValidationError(error.messages) from None
 
 
+class HttpURLField(serializers.URLField):
+    """An http(s) address, checked as every model's URL field checks it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # In place of DRF's URLValidator, which takes ftp:// too.
+        self.validators = [
+            *(v for v in self.validators if not isinstance(v, URLValidator)),
+            validate_web_url,
+        ]
+
+
 class RegionCodeField(serializers.CharField):
     """A state or prefecture by its code, shown as its code too (the browsable API
     fills its forms with what a write would send)."""
 
     def to_representation(self, region):
         return region.code
+
+
+@extend_schema_field({"type": "string"})
+class OptionalSlugRelatedField(serializers.SlugRelatedField):
+    """One record by slug, or none: null, or "" as DRF reads a relation (documented
+    so: any string, a made-up slug refused with a message)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "slug")
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class SlugsField(serializers.ManyRelatedField):
+    """Several records by slug, as a JSON list: DRF's own field takes any iterable,
+    an object ({}) as an empty list."""
+
+    def __init__(self, queryset, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(
+            child_relation=serializers.SlugRelatedField(
+                slug_field="slug", queryset=queryset
+            ),
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class JSONTypes:
+    """For a write serializer: a field documented as a string takes a JSON string.
+    DRF's CharField and DecimalField also read a number (5 as "5"), which the schema
+    does not allow: refused, as any other value of the wrong type."""
+
+    STRINGS = (serializers.CharField, serializers.DecimalField)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {
+                field.field_name: [
+                    serializers.CharField.default_error_messages["invalid"]
+                ]
+                for field in self.fields.values()
+                if isinstance(field, self.STRINGS)
+                and not field.read_only
+                and data.get(field.field_name) is not None
+                and not isinstance(data[field.field_name], str)
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)

@@ -33,7 +33,10 @@ from ...services.directory import (
 from ...slugs import BASE_LENGTH, free_slug
 from .common import (
     ORGANIZATION_FIELDS,
+    JSONTypes,
+    OptionalSlugRelatedField,
     RegionCodeField,
+    SlugsField,
     WebsiteField,
     by_api_name,
     listed_twice,
@@ -45,13 +48,13 @@ CREATED_THROUGH_API = _("Created through the API")
 CHANGED_THROUGH_API = _("Changed through the API")
 
 
-class AliasWriteSerializer(serializers.Serializer):
+class AliasWriteSerializer(JSONTypes, serializers.Serializer):
     name = serializers.CharField(max_length=255)
     language = serializers.ChoiceField(choices=Language.choices)
     kind = serializers.ChoiceField(choices=AliasKind.choices)
 
 
-class IdentifierWriteSerializer(serializers.Serializer):
+class IdentifierWriteSerializer(JSONTypes, serializers.Serializer):
     scheme = serializers.ChoiceField(choices=IdentifierScheme.choices)
     value = serializers.CharField(
         max_length=40,
@@ -59,7 +62,7 @@ class IdentifierWriteSerializer(serializers.Serializer):
     )
 
 
-class NamedRecordWriteSerializer(serializers.Serializer):
+class NamedRecordWriteSerializer(JSONTypes, serializers.Serializer):
     """What institution and organization writes share, with the admin's rules.
 
     The record as it would be saved passes its model's ``full_clean``; a slug left
@@ -205,11 +208,8 @@ class InstitutionWriteSerializer(NamedRecordWriteSerializer):
     type = serializers.ChoiceField(
         source="institution_type", choices=InstitutionType.choices
     )
-    parent = serializers.SlugRelatedField(
-        slug_field="slug",
+    parent = OptionalSlugRelatedField(
         queryset=Institution.objects.all(),
-        allow_null=True,
-        required=False,
         help_text=_("The system a campus belongs to, by slug."),
     )
     city = serializers.CharField(max_length=120, allow_blank=True, required=False)
@@ -354,16 +354,6 @@ class InstitutionWriteSerializer(NamedRecordWriteSerializer):
         }
 
 
-def organizations_by_slug(**kwargs):
-    """A field naming one organization, or several, by slug."""
-    return serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Organization.objects.all(),
-        required=False,
-        **kwargs,
-    )
-
-
 class OrganizationWriteSerializer(NamedRecordWriteSerializer):
     """What staff send to create or change an organization: the admin's form and its
     alias rows. Aliases and counterparts sent replace the organization's; left out,
@@ -376,11 +366,12 @@ class OrganizationWriteSerializer(NamedRecordWriteSerializer):
         required=False,
         help_text=_("Blank for an international or third-country body."),
     )
-    parent = organizations_by_slug(
-        allow_null=True, help_text=_("The organization it belongs to, by slug.")
+    parent = OptionalSlugRelatedField(
+        queryset=Organization.objects.all(),
+        help_text=_("The organization it belongs to, by slug."),
     )
-    counterparts = organizations_by_slug(
-        many=True,
+    counterparts = SlugsField(
+        Organization.objects.all(),
         help_text=_(
             "The other country's joint-research funding counterparts, by slug: each "
             "is linked both ways."
