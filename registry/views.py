@@ -1,8 +1,11 @@
 """Public pages. Only published agreements and case studies are shown or counted."""
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -68,8 +71,21 @@ def filter_notices(filterset) -> list[str]:
 
 
 class HomeView(TemplateView):
+    """The page most visits start at, the same for every visitor of one language: made
+    once for each version of the published registry and kept in the cache, so that it
+    stays quick however busy the searches keep the site."""
+
     template_name = "registry/home.html"
     LATEST = 5
+
+    def get(self, request, *args, **kwargs):
+        key = f"home:{get_language()}:{request.get_host()}:{published_index().version}"
+        page = cache.get(key)
+        if page is None:
+            response = super().get(request, *args, **kwargs).render()
+            cache.set(key, response.content, timeout=settings.INSIGHTS_CACHE_SECONDS)
+            return response
+        return HttpResponse(page)
 
     def get_context_data(self, **kwargs):
         index = published_index()

@@ -66,3 +66,19 @@ def test_names_are_escaped(client):
 def test_the_home_page_counts_published_agreements(client):
     page = client.get("/").content.decode()
     assert "<strong>6</strong> <span>published agreements</span>" in page
+
+
+def test_the_home_page_is_made_once_for_each_version_of_the_registry(
+    client, django_assert_max_num_queries
+):
+    first = client.get("/").content.decode()
+    with django_assert_max_num_queries(1):  # the version check alone
+        again = client.get("/").content.decode()
+    make_agreement(title="Ocean acoustics exchange")
+    changed = client.get("/").content.decode()
+    japanese = client.get("/ja/").content.decode()
+
+    assert again == first
+    assert "<strong>6</strong> <span>published agreements</span>" in again
+    assert "<strong>7</strong> <span>published agreements</span>" in changed
+    assert 'lang="ja"' in japanese

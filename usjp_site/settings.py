@@ -281,7 +281,9 @@ EXPORT_ANON_RATE = env_rate("EXPORT_ANON_RATE", "20/hour")
 EXPORTS_PER_PROCESS = env_int("EXPORTS_PER_PROCESS", 1)
 # Searches, directories, figures and API calls a process runs at once; the others wait
 # up to SEARCH_WAIT_SECONDS (then 503): pages of one record never wait behind them.
-SEARCHES_PER_PROCESS = env_int("SEARCHES_PER_PROCESS", 2)
+# One a worker, as many as cores with the default two workers: more only share the
+# cores and slow the quick pages (bench/load.py: home page p95 under load 33 → 18 ms).
+SEARCHES_PER_PROCESS = env_int("SEARCHES_PER_PROCESS", 1)
 SEARCH_WAIT_SECONDS = env_float("SEARCH_WAIT_SECONDS", 20)
 EXPORT_RETRY_AFTER_SECONDS = env_int("EXPORT_RETRY_AFTER_SECONDS", 10)
 
