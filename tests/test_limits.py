@@ -15,6 +15,7 @@ from registry import limits
 from registry.limits import client_address
 from registry.models import Agreement
 from tests.factories import make_agreement
+from tests.processes import environment
 from tests.reference_lists import REPOSITORY
 
 REDIS = "redis://127.0.0.1:6379/14"
@@ -206,13 +207,12 @@ def test_two_processes_share_one_count_through_redis():
         if os.environ.get("USJP_REQUIRE_REDIS"):
             raise
         pytest.skip("no Redis at 127.0.0.1:6379")
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}},
-        "DJANGO_SETTINGS_MODULE": "usjp_site.settings",
-        "DEBUG": "1",
-        "REDIS_URL": REDIS,
-        "PAGE_ANON_RATE": "40/day",
-    }
+    env = environment(
+        DJANGO_SETTINGS_MODULE="usjp_site.settings",
+        DEBUG="1",
+        REDIS_URL=REDIS,
+        PAGE_ANON_RATE="40/day",
+    )
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", COUNT_IN_A_PROCESS, "30"],

@@ -3,16 +3,13 @@ server fails, a JSON log line a request with its id, and the security headers.""
 
 import json
 import logging
-import os
-import subprocess
-import sys
 
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
 from registry.operations import JsonFormatter
-from tests.reference_lists import REPOSITORY
+from tests.processes import manage
 
 # -- /health/ -------------------------------------------------------------------------
 
@@ -183,21 +180,7 @@ def test_no_page_carries_an_inline_script(client):
 
 
 def deploy_check(**environment):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "USJP_NOT_SERVING"}
-    }
-    env.update(environment)
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPOSITORY,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    return manage("check", "--deploy", "--fail-level", "WARNING", **environment)
 
 
 PRODUCTION = {

@@ -1,10 +1,6 @@
 """Replicas: anonymous reads (pages, API reads, exports to their last row) and index
 builds read one replica; writes, staff and the admin use the primary."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import router
@@ -12,7 +8,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 
 from registry.models import Agreement
-from tests.reference_lists import REPOSITORY
+from tests.processes import python
 from usjp_site import routers
 from usjp_site.routers import ReplicaReadsMiddleware, reading_from_a_replica
 
@@ -100,33 +96,18 @@ def test_migrations_run_on_the_primary_only():
 
 
 def test_replica_urls_become_databases_that_tests_mirror():
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
-    }
-    env.update(
+    result = python(
+        "import usjp_site.settings as s; "
+        "print(*[(a, d['HOST'], d.get('TEST', {}).get('MIRROR')) "
+        "for a, d in s.DATABASES.items()], sep='\\n')",
         DEBUG="1",
         DATABASE_URL="postgres://u@primary:5432/usjp",
         DATABASE_REPLICA_URLS="postgres://u@replica-a:5432/usjp,"
         "postgres://u@replica-b:5432/usjp",
     )
-    output = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import usjp_site.settings as s; "
-            "print(*[(a, d['HOST'], d.get('TEST', {}).get('MIRROR')) "
-            "for a, d in s.DATABASES.items()], sep='\\n')",
-        ],
-        cwd=REPOSITORY,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
 
-    assert output == [
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
         "('default', 'primary', None)",
         "('replica_0', 'replica-a', 'default')",
         "('replica_1', 'replica-b', 'default')",

@@ -1,30 +1,12 @@
 """The settings module refuses an unsafe production start and reads the environment."""
 
-import os
-import subprocess
-import sys
-
-from tests.reference_lists import REPOSITORY
+from tests.processes import manage, python
 
 
 def load_settings(**environment):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
-    }
-    env.update(environment)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import usjp_site.settings as s; print(s.DATABASES['default']['ENGINE'])",
-        ],
-        cwd=REPOSITORY,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    return python(
+        "import usjp_site.settings as s; print(s.DATABASES['default']['ENGINE'])",
+        **environment,
     )
 
 
@@ -53,23 +35,6 @@ def test_a_malformed_boolean_is_reported():
     assert "DEBUG='maybe' is not a boolean" in result.stderr
 
 
-def manage(*arguments):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "USJP_NOT_SERVING"}
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=REPOSITORY,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-
-
 def test_commands_that_serve_nothing_run_without_a_secret_key():
     result = manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stderr
@@ -83,25 +48,14 @@ def test_the_development_server_still_refuses_the_development_key():
 
 
 def cache_backend(**environment):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL"}
-    }
-    env.update(DEBUG="1", **environment)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import usjp_site.settings as s; c = s.CACHES['default']; "
-            "print(c['BACKEND'], c.get('LOCATION', ''))",
-        ],
-        cwd=REPOSITORY,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    result = python(
+        "import usjp_site.settings as s; c = s.CACHES['default']; "
+        "print(c['BACKEND'], c.get('LOCATION', ''))",
+        DEBUG="1",
+        **environment,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
 
 
 def test_the_cache_is_each_process_s_own_memory_by_default():
@@ -149,29 +103,14 @@ def test_a_number_that_is_not_one_is_refused_with_its_name():
 
 
 def test_numbers_and_text_are_read_from_the_environment():
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
-    }
-    env.update(
+    result = python(
+        "import usjp_site.settings as s; print(s.SEARCH_INDEX_REFRESH_SECONDS, "
+        "s.IMPORT_MAX_ROWS, s.API_ANON_RATE, s.TIME_ZONE)",
         DEBUG="1",
         SEARCH_INDEX_REFRESH_SECONDS="0.5",
         IMPORT_MAX_ROWS="10",
         API_ANON_RATE=" 30/min ",
         TIME_ZONE="Asia/Tokyo",
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import usjp_site.settings as s; print(s.SEARCH_INDEX_REFRESH_SECONDS, "
-            "s.IMPORT_MAX_ROWS, s.API_ANON_RATE, s.TIME_ZONE)",
-        ],
-        cwd=REPOSITORY,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0.5", "10", "30/min", "Asia/Tokyo"]
