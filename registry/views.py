@@ -78,8 +78,12 @@ class HomeView(TemplateView):
     template_name = "registry/home.html"
     LATEST = 5
 
+    @staticmethod
+    def cache_key(request) -> str:
+        return f"home:{get_language()}:{request.get_host()}:{published_index().version}"
+
     def get(self, request, *args, **kwargs):
-        key = f"home:{get_language()}:{request.get_host()}:{published_index().version}"
+        key = self.cache_key(request)
         page = cache.get(key)
         if page is None:
             response = super().get(request, *args, **kwargs).render()
