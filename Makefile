@@ -28,6 +28,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # A populated registry on http://127.0.0.1:8000 (SQLite unless DATABASE_URL says otherwise).
 run: export DEBUG := 1
+# Log lines for people; production writes JSON (README: Operations).
+run: export LOG_FORMAT := text
 run: install
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) load_reference_data
