@@ -380,17 +380,20 @@ class PublishedRows(Sequence):
 
     The rows come through ``published()``: the visibility rule holds even if the index
     is a moment behind. ``queryset`` says what each row brings along (the page's
-    participants, the API's program).
+    participants, the API's program), ``read`` how the rows are read.
     """
 
-    def __init__(self, ids, *, queryset):
+    def __init__(self, ids, *, queryset, read=None):
         self.ids = ids
         self.queryset = queryset.published()
+        # How a slice's rows are read, by id: model instances unless given (an export
+        # reads flat values).
+        self.read = read or (lambda queryset, ids: queryset.in_bulk(ids))
 
     def __len__(self):
         return len(self.ids)
 
     def __getitem__(self, index):
         ids = [int(pk) for pk in self.ids[index]]
-        rows = self.queryset.in_bulk(ids)
+        rows = self.read(self.queryset, ids)
         return [rows[pk] for pk in ids if pk in rows]

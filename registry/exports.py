@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from .engine import PublishedRows
 from .models import Agreement, Country, format_public_id
 from .representation import (
     AddressOf,
@@ -116,15 +117,14 @@ def published_agreements(ids) -> Iterator[dict]:
     """What ``export_rows`` reads, from the ids a public search found, in their
     order (the search page's: relevance is the engine's own), each chunk read again
     through ``published()`` so that a record withdrawn since the search stays out."""
-    for start in range(0, len(ids), EXPORT_CHUNK):
-        chunk = array("q", (int(pk) for pk in ids[start : start + EXPORT_CHUNK]))
-        rows = {
-            row["id"]: row
-            for row in agreement_rows(
-                Agreement.objects.published().filter(pk__any_of=chunk)
-            )
-        }
-        yield from (rows[pk] for pk in chunk if pk in rows)
+    rows = PublishedRows(ids, queryset=Agreement.objects.all(), read=_flat_rows)
+    for start in range(0, len(rows), EXPORT_CHUNK):
+        yield from rows[start : start + EXPORT_CHUNK]
+
+
+def _flat_rows(queryset, ids) -> dict:
+    chunk = queryset.filter(pk__any_of=array("q", ids))
+    return {row["id"]: row for row in agreement_rows(chunk)}
 
 
 def _flat(agreement, public: dict) -> dict:

@@ -152,20 +152,16 @@ class AnonymousLimitsMiddleware:
 
 def too_many_requests(request, *, seconds: float):
     seconds = max(1, math.ceil(seconds))
-    response = render(
+    return _refused(
         request,
-        "429.html",
-        {
-            "message": _(
-                "Too many requests from your address. Please wait %(seconds)s "
-                "seconds and try again."
-            )
-            % {"seconds": seconds}
-        },
         status=429,
+        seconds=seconds,
+        message=_(
+            "Too many requests from your address. Please wait %(seconds)s seconds "
+            "and try again."
+        )
+        % {"seconds": seconds},
     )
-    response["Retry-After"] = str(seconds)
-    return response
 
 
 # The requests whose cost grows with the registry: view names, and whole namespaces.
@@ -191,7 +187,12 @@ class SearchSlotsMiddleware:
             return self.get_response(request)
         slots = SEARCH_SLOTS.semaphore()
         if not slots.acquire(timeout=settings.SEARCH_WAIT_SECONDS):
-            return _busy(request, seconds=settings.EXPORT_RETRY_AFTER_SECONDS)
+            return _refused(
+                request,
+                status=503,
+                seconds=settings.EXPORT_RETRY_AFTER_SECONDS,
+                message=_("The server is busy. Please try again in a few seconds."),
+            )
         try:
             return self.get_response(request)
         finally:
@@ -274,8 +275,9 @@ class _ReleasedOnClose:
 
 
 def exports_busy(request):
-    return _busy(
+    return _refused(
         request,
+        status=503,
         seconds=settings.EXPORT_RETRY_AFTER_SECONDS,
         message=_(
             "The server is preparing as many exports as it can at once. Please try "
@@ -284,15 +286,8 @@ def exports_busy(request):
     )
 
 
-def _busy(request, *, seconds: int, message: str = ""):
-    response = render(
-        request,
-        "429.html",
-        {
-            "message": message
-            or _("The server is busy. Please try again in a few seconds.")
-        },
-        status=503,
-    )
+def _refused(request, *, status: int, seconds: int, message: str):
+    """A request turned away for now: the page saying why, and when to come back."""
+    response = render(request, "429.html", {"message": message}, status=status)
     response["Retry-After"] = str(seconds)
     return response
