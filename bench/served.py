@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -176,6 +177,10 @@ def _first_response(started: float) -> float:
         try:
             _get(SEARCH)
             return time.perf_counter() - started
+        except urllib.error.HTTPError as error:
+            # It answers, wrongly: waiting will not help (static files not
+            # collected, a bad setting…); the workers' log says why.
+            sys.exit(f"gunicorn answered {SEARCH} with HTTP {error.code}.")
         except OSError:
             time.sleep(0.1)
     sys.exit("gunicorn did not answer within two minutes.")
