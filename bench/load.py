@@ -3,9 +3,9 @@ the repository (usjp_site/gunicorn.conf.py, 2 workers) on the bench database, wi
 16 connections for 60 s: 15 asking a mix of searches, agreement and institution
 pages, insights and API calls, and one downloading exports one after another. A probe
 asks for the home page every 0.25 s from a process of its own, first on the idle
-site for 30 s (after 100 warm-up requests) and then during the run; the load's own process
-runs at a lower priority (nice 5), as clients on other machines would take nothing
-from the site.
+site for 30 s (after 100 warm-up requests) and then during the run; the load's own
+process runs at a lower priority (nice 5), as clients on other machines would take
+nothing from the site.
 
 Each connection is kept alive, as a browser's is. Prints JSON: requests, errors (any
 status but 200, or a failed connection), requests a second, p50/p95/p99 for all and
