@@ -995,3 +995,21 @@ def test_the_organization_changelist_costs_the_same_queries_for_2_or_50_rows(
         8,
         django_assert_num_queries,
     )
+
+
+@pytest.mark.django_db
+def test_the_agreement_list_labels_demo_records_and_shows_participants(
+    editor_client,
+):
+    make_agreement(title="Real exchange")
+    make_agreement(title="Generated exchange", is_synthetic=True)
+
+    page = editor_client.get(reverse("admin:registry_agreement_changelist")).content
+    page = page.decode()
+
+    real = page[page.index("Real exchange") :][:400]
+    generated = page[page.index("Generated exchange") :][:400]
+    assert 'class="list-flag">synthetic' in generated
+    assert "list-flag" not in real
+    # The participants under the title: U.S., then Japanese.
+    assert real.index("Harvard University") < real.index("Tohoku University")

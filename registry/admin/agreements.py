@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -33,6 +34,7 @@ from .common import (
     WrittenByService,
     kept_rows,
 )
+from .display import with_note
 from .uploads import (
     AgreementImportMixin,
     ImportBatchListFilter,
@@ -143,7 +145,9 @@ class PartnerInline(RegistryAdminDefaults, admin.TabularInline):
     )
 
 
-class SourceRecordInline(RegistryAdminDefaults, admin.TabularInline):
+class SourceRecordInline(RegistryAdminDefaults, admin.StackedInline):
+    # Stacked: as a table row (an autocomplete and its four links, an identifier, a
+    # link, a date) it was 1,200 px wide, wider than the form at 1280 px.
     model = SourceRecord
     formset = SourceFormSet
     autocomplete_fields = ["data_source"]
@@ -199,19 +203,18 @@ class AgreementAdmin(
     SimpleHistoryAdmin,
 ):
     form = AgreementAdminForm
+    # Beside the navigation and the filters, a 1280 px window leaves the list about
+    # 700 px: room for one wide column. The title takes it, with the participants
+    # under it (and a "synthetic" label on demo records); the status goes under the
+    # start; classification is left to the filters.
     list_display = [
         "public_id_column",
-        "title",
-        "classification",
-        "status_column",
+        "title_column",
         "publication_state",
         "start_column",
-        "us_participants",
-        "jp_participants",
-        "synthetic_column",
         "updated_at",
     ]
-    list_display_links = ["public_id_column", "title"]
+    list_display_links = ["public_id_column", "title_column"]
     list_filter = [
         "publication_state",
         "classification",
@@ -326,18 +329,22 @@ class AgreementAdmin(
     def status_column(self, obj):
         return obj.current_status_label if obj.pk else "—"
 
-    @admin.display(description=_("start"), ordering="start_date")
+    @admin.display(description=_("start and status"), ordering="start_date")
     def start_column(self, obj):
-        return obj.start_display or "—"
+        return with_note(obj.start_display or "—", obj.current_status_label)
 
-    @admin.display(description=_("U.S. participants"))
-    def us_participants(self, obj):
-        return _participant_names(obj, Country.US)
-
-    @admin.display(description=_("Japanese participants"))
-    def jp_participants(self, obj):
-        return _participant_names(obj, Country.JP)
-
-    @admin.display(description=_("synthetic"), boolean=True, ordering="is_synthetic")
-    def synthetic_column(self, obj):
-        return obj.is_synthetic
+    @admin.display(description=_("title and participants"), ordering="title")
+    def title_column(self, obj):
+        # The U.S. participants on one line, the Japanese on the next. Demo records
+        # say what they are wherever they show.
+        title = (
+            format_html(
+                '{} <span class="list-flag">{}</span>', obj.title, _("synthetic")
+            )
+            if obj.is_synthetic
+            else obj.title
+        )
+        return with_note(
+            with_note(title, _participant_names(obj, Country.US)),
+            _participant_names(obj, Country.JP),
+        )

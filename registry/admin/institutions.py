@@ -29,6 +29,7 @@ from .common import (
     DirectoryAdmin,
     RegistryAdminDefaults,
 )
+from .display import with_note
 from .uploads import (
     ImportBatchListFilter,
 )
@@ -82,14 +83,12 @@ class MergeForm(forms.Form):
 @admin.register(Institution)
 class InstitutionAdmin(DirectoryAdmin):
     resource_classes = [InstitutionSheetResource]
+    # The type says the country ("National (Japan)"), which the filters also offer;
+    # the parent system is on the change form.
     list_display = [
-        "name",
-        "name_ja",
-        "country",
-        "institution_type",
+        "name_column",
+        "type_column",
         "region",
-        "parent",
-        "research_classification",
         "identifier_links",
         "agreement_count",
     ]
@@ -150,6 +149,14 @@ class InstitutionAdmin(DirectoryAdmin):
             .get_queryset(request)
             .for_admin_list()
             .prefetch_related("identifiers")
+        )
+
+    @admin.display(description=_("type"), ordering="institution_type")
+    def type_column(self, obj):
+        # A U.S. institution's research classification under its type.
+        return with_note(
+            obj.get_institution_type_display(),
+            obj.get_research_classification_display(),
         )
 
     @admin.display(description=_("identifiers"))

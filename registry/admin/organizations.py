@@ -20,6 +20,7 @@ from .common import (
     RegistryAdminDefaults,
     ReindexMixin,
 )
+from .display import with_note
 from .uploads import (
     ImportBatchListFilter,
 )
@@ -34,10 +35,8 @@ class OrganizationAliasInline(RegistryAdminDefaults, admin.TabularInline):
 class OrganizationAdmin(DirectoryAdmin):
     resource_classes = [OrganizationSheetResource]
     list_display = [
-        "name",
-        "name_ja",
-        "sector",
-        "country",
+        "name_column",
+        "sector_column",
         "parent",
         "ror_link",
         "agreement_count",
@@ -58,6 +57,11 @@ class OrganizationAdmin(DirectoryAdmin):
             .select_related("parent")
             .annotate(agreement_count=Count("partnerships__agreement", distinct=True))
         )
+
+    @admin.display(description=_("sector"), ordering="sector")
+    def sector_column(self, obj):
+        # The country (blank for an international body) under the sector.
+        return with_note(obj.get_sector_display(), obj.get_country_display())
 
     @admin.display(description=_("ROR"), ordering="ror_id")
     def ror_link(self, obj):
