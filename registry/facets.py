@@ -1,13 +1,18 @@
-"""Facets as the search page shows them: each option's label, URL value and count.
+"""Facets as the search pages show them: each option's label, URL value and count,
+each facet counted under the other filters of the current search.
 
-The counts come from the engine (registry.engine), each facet counted under the other
-filters of the current search; this module names the options.
+The agreement search's counts come from the engine (registry.engine); a directory's
+(institutions, organizations) from its FilterSet in SQL, one aggregate query a facet.
 """
 
 from dataclasses import dataclass, field
 
-from .engine import SearchResult
-from .filtersets import SlugsFilter, chosen
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django_filters import BooleanFilter, ChoiceFilter
+
+from .engine import SearchResult, published_index
+from .filtersets import RegionsFilter, SlugsFilter, chosen
 from .models import ActivityType, Discipline
 
 # Long lists show their largest options; the chosen ones are always shown.
@@ -33,10 +38,12 @@ class Facet:
     name: str
     label: str
     options: list[FacetOption] = field(default_factory=list)
+    # One choice at a time (radio buttons, the first option choosing none), or several.
+    multiple: bool = True
 
     @property
     def selected_count(self) -> int:
-        return sum(option.selected for option in self.options)
+        return sum(option.selected and option.value != "" for option in self.options)
 
 
 def describe_facets(filterset, result: SearchResult) -> list[Facet]:
@@ -132,3 +139,89 @@ def _records(name, declared, counts, chosen, memo: dict) -> Facet:
             for record in sorted(records, key=order)
         ],
     )
+
+
+def describe_directory_facets(filterset) -> list[Facet]:
+    """The facets of a directory's FilterSet (``filterset.FACETS``), each counted by
+    one aggregate query over the records its other filters find: how many records the
+    search would find with each option chosen instead of the facet's own values."""
+    filterset.is_valid()  # an unreadable value is left out, as in filter_queryset
+    facets = []
+    for name in filterset.FACETS:
+        declared = filterset.filters[name]
+        value = filterset.form.cleaned_data.get(name)
+        others = filterset.filter_queryset(filterset.queryset, without={name})
+        others = others.order_by()  # grouped by the facet's values alone
+        if isinstance(declared, RegionsFilter):
+            facets.append(_regions(name, declared, others, value))
+        elif isinstance(declared, BooleanFilter):
+            facets.append(_with_agreements(name, declared, others, value))
+        else:
+            counts = dict(
+                others.values_list(declared.field_name).annotate(n=Count("pk"))
+            )
+            if isinstance(declared, ChoiceFilter):
+                facets.append(_one_of(name, declared, counts, value))
+            else:
+                facets.append(_choices(name, declared, counts, value or []))
+    return facets
+
+
+def _one_of(name, declared, counts, value) -> Facet:
+    """A single choice: its filter's empty label first, counting every record."""
+    facet = _choices(name, declared, counts, [value] if value else [])
+    anything = FacetOption(
+        "", str(declared.extra["empty_label"]), sum(counts.values()), not value
+    )
+    facet.options.insert(0, anything)
+    facet.multiple = False
+    return facet
+
+
+def _regions(name, declared, others, chosen_regions) -> Facet:
+    """The states or prefectures of the records found, each with their number, most
+    first; a chosen one none of them is in, with 0."""
+    counted = list(
+        declared.queryset.filter(institutions__in=others).annotate(
+            n=Count("institutions")
+        )
+    )
+    counts = {region.pk: region.n for region in counted}
+    chosen_regions = list(chosen_regions or [])
+    chosen_ids = {region.pk for region in chosen_regions}
+    shown = counted + [region for region in chosen_regions if region.pk not in counts]
+    key = declared.extra["to_field_name"]
+    options = [
+        FacetOption(
+            getattr(region, key),
+            region.display_name,
+            counts.get(region.pk, 0),
+            region.pk in chosen_ids,
+        )
+        for region in shown
+    ]
+    options.sort(key=lambda option: (-option.count, option.label))
+    return Facet(name, declared.label, options)
+
+
+def _with_agreements(name, declared, others, value) -> Facet:
+    """One checkbox, "only those with published agreements"; or, when a URL asks for
+    the opposite (has_agreements=false), that one, chosen, to be unchosen."""
+    counts = published_index().agreement_counts(others.model)
+    found = list(others.values_list("pk", flat=True))
+    with_agreements = sum(pk in counts for pk in found)
+    if value is False:
+        option = FacetOption(
+            "false",
+            str(_("Only those without published agreements")),
+            len(found) - with_agreements,
+            True,
+        )
+    else:
+        option = FacetOption(
+            "true",
+            str(_("Only those with published agreements")),
+            with_agreements,
+            value is True,
+        )
+    return Facet(name, declared.label, [option])

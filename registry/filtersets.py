@@ -224,6 +224,44 @@ class BlankValuesIgnored:
         super().__init__(data, *args, **kwargs)
 
 
+def how_many_chosen(value) -> int:
+    """How many values a cleaned filter value chooses: each of a list's, one of any
+    other (``False`` too: "without published agreements" is a choice)."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, QuerySet):
+        # Already read: a form's model choices are checked by reading them.
+        return 0 if value.query.is_empty() else len(value)
+    if isinstance(value, list | tuple):
+        return len(value)
+    return 1
+
+
+class Faceted:
+    """What a search page asks of its FilterSet: the search with some parameters left
+    out (a facet counts its options under the search's other filters), and how many
+    values the filters choose (the number on the page's "Filters")."""
+
+    # Parameters that are not filters: the words searched for, the order.
+    NOT_FILTERS = {"q", "sort"}
+
+    def filter_queryset(self, queryset, *, without=()):
+        """The filtered records; ``without`` leaves some parameters out."""
+        for name, value in self.form.cleaned_data.items():
+            if name not in without:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def chosen_count(self) -> int:
+        self.is_valid()  # an unreadable value is left out, as in filter_queryset
+        return sum(
+            how_many_chosen(value)
+            for name, value in self.form.cleaned_data.items()
+            if name not in self.NOT_FILTERS
+        )
+
+
 class AgreementSearchForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -235,7 +273,7 @@ class AgreementSearchForm(forms.Form):
         return data
 
 
-class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
+class AgreementFilterSet(BlankValuesIgnored, Faceted, django_filters.FilterSet):
     q = TextFilter(
         label=_("Search"),
         help_text=_(
@@ -354,14 +392,6 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
             chosen = None
         return chosen or (Sort.RELEVANCE if self.searching else Sort.NEWEST)
 
-    def filter_queryset(self, queryset, *, without=()):
-        """The filtered agreements; ``without`` leaves some parameters out (facets)."""
-        for name, value in self.form.cleaned_data.items():
-            if name in without:
-                continue
-            queryset = self.filters[name].filter(queryset, value)
-        return queryset
-
     def criteria(self) -> Criteria:
         """This search as the in-memory engine reads it (registry.engine): each
         chosen filter's own ``engine_condition``, or its SQL where it declares none."""
@@ -391,9 +421,18 @@ class AgreementFilterSet(BlankValuesIgnored, django_filters.FilterSet):
         return queryset.order_by(*Sort.ORDERINGS[key])
 
 
-class NameSearchMixin:
-    """``q`` finds a name in English or Japanese, or any of the record's aliases;
-    results come most agreements first, or by name when the search sorts so."""
+class DirectoryFilterSet(BlankValuesIgnored, Faceted, django_filters.FilterSet):
+    """Institutions or organizations. ``q`` finds a name in English or Japanese, or
+    any of the record's aliases; results come most agreements first, or by name when
+    the search sorts so. ``FACETS``: the filters the directory's page offers as lists
+    of choices with counts (registry.facets)."""
+
+    q = django_filters.CharFilter(method="filter_text", label=_("Name"))
+    has_agreements = django_filters.BooleanFilter(
+        method="filter_has_agreements", label=_("Has published agreements")
+    )
+
+    FACETS: list[str] = []
 
     def ordered(self, records):
         """The records (each with ``agreement_count``) in the search's order."""
@@ -413,12 +452,19 @@ class NameSearchMixin:
             | Q(pk__in=with_alias.values("pk"))
         )
 
+    def filter_has_agreements(self, queryset, name, value):
+        if value is None:
+            return queryset
+        with_agreements = list(published_index().agreement_counts(queryset.model))
+        if value:
+            return queryset.filter(pk__in=with_agreements)
+        return queryset.exclude(pk__in=with_agreements)
 
-class InstitutionFilterSet(
-    BlankValuesIgnored, NameSearchMixin, django_filters.FilterSet
-):
-    q = django_filters.CharFilter(method="filter_text", label=_("Name"))
-    country = django_filters.ChoiceFilter(choices=Country.choices, label=_("Country"))
+
+class InstitutionFilterSet(DirectoryFilterSet):
+    country = django_filters.ChoiceFilter(
+        choices=Country.choices, label=_("Country"), empty_label=_("Any country")
+    )
     type = django_filters.MultipleChoiceFilter(
         field_name="institution_type", choices=InstitutionType.choices, label=_("Type")
     )
@@ -436,9 +482,6 @@ class InstitutionFilterSet(
     research_classification = django_filters.MultipleChoiceFilter(
         choices=ResearchClassification.choices, label=_("Research classification")
     )
-    has_agreements = django_filters.BooleanFilter(
-        method="filter_has_agreements", label=_("Has published agreements")
-    )
     sort = django_filters.ChoiceFilter(
         choices=[("agreements", _("Most agreements")), ("name", _("Name"))],
         method="filter_sort",
@@ -450,27 +493,29 @@ class InstitutionFilterSet(
         model = Institution
         fields: list[str] = []
 
-    def filter_has_agreements(self, queryset, name, value):
-        if value is None:
-            return queryset
-        with_agreements = list(published_index().institution_counts)
-        if value:
-            return queryset.filter(pk__in=with_agreements)
-        return queryset.exclude(pk__in=with_agreements)
+    FACETS = [
+        "has_agreements",
+        "country",
+        "type",
+        "research_classification",
+        "us_state",
+        "jp_prefecture",
+    ]
 
     def filter_sort(self, queryset, name, value):
         return queryset
 
 
-class OrganizationFilterSet(
-    BlankValuesIgnored, NameSearchMixin, django_filters.FilterSet
-):
-    q = django_filters.CharFilter(method="filter_text", label=_("Name"))
+class OrganizationFilterSet(DirectoryFilterSet):
     sector = django_filters.MultipleChoiceFilter(
         choices=Sector.choices, label=_("Sector")
     )
-    country = django_filters.ChoiceFilter(choices=Country.choices, label=_("Country"))
+    country = django_filters.ChoiceFilter(
+        choices=Country.choices, label=_("Country"), empty_label=_("Any country")
+    )
 
     class Meta:
         model = Organization
         fields: list[str] = []
+
+    FACETS = ["has_agreements", "sector", "country"]

@@ -11,7 +11,7 @@ from . import charts, insights
 from .conditions import Criteria, InFacet
 from .engine import PublishedRows, published_index
 from .exports import FORMATS, export_response, published_agreements
-from .facets import describe_facets
+from .facets import describe_directory_facets, describe_facets
 from .filtersets import (
     AgreementFilterSet,
     InstitutionFilterSet,
@@ -279,7 +279,8 @@ def _top(model, counts, limit=TOP):
 
 class DirectoryListView(TemplateView):
     """Institutions or organizations found by their FilterSet, each with its number
-    of published agreements, most first (or as the search sorts them)."""
+    of published agreements, most first (or as the search sorts them), and the
+    FilterSet's facets counted under the search."""
 
     filterset_class: type
     queryset = None
@@ -292,6 +293,7 @@ class DirectoryListView(TemplateView):
             filterset=filterset,
             page=paged.page,
             notices=filter_notices(filterset) + paged.notices,
+            facets=describe_directory_facets(filterset),
             **kwargs,
         )
 

@@ -432,7 +432,8 @@ def test_unpublished_agreements_appear_nowhere_in_public(client, state):
 def institution_rows(page: str) -> list[tuple[str, int]]:
     """(name, agreement count) of each directory row."""
     rows = re.findall(
-        r'<tr>\s*<td><a href="[^"]*">(.*?)</a>.*?<td class="number">([\d,]+)</td>',
+        r'<tr>\s*<th scope="row"><a href="[^"]*">(.*?)</a>.*?'
+        r'<td class="number"[^>]*>([\d,]+)</td>',
         page,
         re.S,
     )
@@ -440,7 +441,7 @@ def institution_rows(page: str) -> list[tuple[str, int]]:
 
 
 def directory_count(page: str) -> int:
-    match = re.search(r"<p>([\d,]+) institutions?</p>", page)
+    match = re.search(r'<h2 id="results-heading">([\d,]+) institutions?</h2>', page)
     assert match, "no institution count on the page"
     return int(match.group(1).replace(",", ""))
 
@@ -595,7 +596,8 @@ def test_the_organization_directory_and_page_count_published_agreements(client):
     )
     directory = get_page(client, "/organizations/")
     rows = re.findall(
-        r'<tr>\s*<td><a href="([^"]*)">(.*?)</a>.*?<td class="number">(\d+)</td>',
+        r'<tr>\s*<th scope="row"><a href="([^"]*)">(.*?)</a>.*?'
+        r'<td class="number"[^>]*>(\d+)</td>',
         directory,
         re.S,
     )
