@@ -21,11 +21,6 @@ from registry.demo import seed_demo_agreements
 from registry.reference_data import load_reference_data
 from registry.roles import ensure_roles
 
-# Playwright's synchronous API runs an event loop in the test's thread, and Django
-# refuses database access from a thread with a running loop. The test's own queries
-# (setting up data, reading what a journey wrote) run between browser calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Where each public page type is saved at 1280 and 390 px (CI keeps the folder as its
 # artifacts; the README names it).
@@ -39,7 +34,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
         message = f"Chromium is not at {CHROMIUM}: apt-get install -y chromium"
@@ -52,6 +47,17 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="package", autouse=True)
+def database_beside_the_browser():
+    """Playwright's synchronous API runs an event loop in the test's thread, and Django
+    refuses database access from a thread with a running loop. The tests' own queries
+    (setting up data, reading what a journey wrote) run between browser calls. Only
+    for this folder's tests: the deploy check refuses the setting, rightly."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="module", autouse=True)

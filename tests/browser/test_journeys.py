@@ -35,7 +35,7 @@ def test_search_filter_facet_paginate_open_and_export(site, page):
     # The first facet's most frequent choice, by its label and count.
     facet = page.locator("fieldset.facet:not(.years)").first
     option = facet.locator("li").first
-    choice_count = int(option.locator(".count").inner_text().replace(",", ""))
+    choice_count = int(option.locator(".count").text_content().replace(",", ""))
     option.get_by_role("checkbox").check()
     page.get_by_role("button", name="Apply filters").click()
     assert results_count(page) == choice_count
