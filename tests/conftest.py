@@ -21,6 +21,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         ensure_roles()
 
 
+@pytest.fixture(scope="module")
+def reference_data_at_the_end(django_db_blocker):
+    """For a module of transactional tests: each ends by emptying every table, and
+    the tests after the module expect the reference data loaded above."""
+    yield
+    with django_db_blocker.unblock():
+        load_reference_data()
+        ensure_roles()
+
+
 def _staff(username, group_name):
     from django.contrib.auth.models import Group
 

@@ -67,16 +67,6 @@ def _comparable(value):
     return bytes(value) if isinstance(value, memoryview) else value
 
 
-@pytest.fixture(scope="module")
-def reference_data_at_the_end(django_db_blocker):
-    """A transactional test ends by emptying every table; the tests after it expect
-    the reference data conftest loads once."""
-    yield
-    with django_db_blocker.unblock():
-        load_reference_data()
-        ensure_roles()
-
-
 @pytest.fixture
 def reference_data(reference_data_at_the_end, transactional_db):
     # A transactional test before this one emptied every table.

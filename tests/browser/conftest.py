@@ -60,18 +60,8 @@ def database_beside_the_browser():
         yield
 
 
-@pytest.fixture(scope="module", autouse=True)
-def reference_data_at_the_end(django_db_blocker):
-    """The module's tests end by emptying every table; the tests after them expect
-    the reference data conftest loads once."""
-    yield
-    with django_db_blocker.unblock():
-        load_reference_data()
-        ensure_roles()
-
-
 @pytest.fixture
-def site(live_server, settings):
+def site(live_server, settings, reference_data_at_the_end):
     """The live server's address, with the reference data and a small synthetic
     registry committed. One address asks for every page: no anonymous limits."""
     settings.PAGE_ANON_RATE = None
