@@ -39,6 +39,7 @@ from .uploads import (
     AgreementImportMixin,
     ImportBatchListFilter,
 )
+from .versions import AgreementVersionsMixin
 
 
 class StatusListFilter(admin.SimpleListFilter):
@@ -165,6 +166,17 @@ def _participant_names(agreement, country):
 
 
 class AgreementAdminForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("Why this change?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kept in the agreement's history with this version, e.g. "
+            "“Press release of 1 December 2026” or “Corrected the end date”."
+        ),
+    )
+
     class Meta:
         model = Agreement
         fields = [
@@ -196,6 +208,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 @admin.register(Agreement)
 class AgreementAdmin(
+    AgreementVersionsMixin,
     WrittenByService,
     AgreementImportMixin,
     RegistryAdminDefaults,
@@ -280,6 +293,7 @@ class AgreementAdmin(
                 ]
             },
         ),
+        (None, {"fields": ["change_reason"]}),
     ]
     inlines = [ParticipantInline, PartnerInline, SourceRecordInline]
     actions = PUBLICATION_ACTIONS
@@ -319,6 +333,7 @@ class AgreementAdmin(
             disciplines=form.cleaned_data.get("disciplines"),
             activities=form.cleaned_data.get("activity_types"),
             user=request.user,
+            reason=form.cleaned_data.get("change_reason", ""),
         )
 
     @admin.display(description=_("public ID"), ordering="pk")

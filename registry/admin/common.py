@@ -162,6 +162,16 @@ class WrittenByService:
     def write(self, request, form, rows):
         raise NotImplementedError
 
+    def revert_disabled(self, request, obj=None):
+        # simple-history's revert saves the form alone, which the service never sees:
+        # it would report success and change nothing. Agreements restore versions
+        # through their service (admin.versions).
+        return True
+
+    def history_view_title(self, request, obj):
+        # A list of changes, whether or not it offers a revert.
+        return _("Change history: %s") % obj
+
     def save_model(self, request, obj, form, change):
         """Nothing yet: written with its inlines, in save_related."""
 

@@ -38,6 +38,27 @@ from .terms import (
 )
 
 
+class AgreementVersionParts(models.Model):
+    """Added to the agreement's history table: what hung on the agreement when the
+    entry was written (participants, partners, sources, disciplines, activities; see
+    ``registry.services.versions``), so one entry is one whole version. None in
+    entries written before the log kept them."""
+
+    parts = models.JSONField(_("parts"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+# One entry a write, made by the write service once the agreement's rows are written
+# (registry.services.versions.record_version); its reason may be a paragraph.
+AGREEMENT_VERSIONS = HistoricalRecords(
+    bases=[ImportBatchLink, AgreementVersionParts],
+    excluded_fields=["search_title", "search_text"],
+    history_change_reason_field=models.TextField(null=True),
+)
+
+
 def _status_conditions(today: dt.date) -> dict:
     return status_rule(
         not_started=Q(start_date__gt=today),
@@ -167,6 +188,11 @@ class Agreement(BilingualNameMixin, PublishableModel, TimeStampedModel):
             "from the partners."
         ),
     )
+    # False while the classification follows the partners (registry.rules): a later
+    # partner added or removed moves it again, until a curator chooses one.
+    classification_chosen = models.BooleanField(
+        _("classification chosen by a curator"), default=False
+    )
     program = models.ForeignKey(
         "registry.Program",
         verbose_name=_("program"),
@@ -245,11 +271,7 @@ class Agreement(BilingualNameMixin, PublishableModel, TimeStampedModel):
     search_title = models.TextField(editable=False, blank=True, default="")
     search_text = models.TextField(editable=False, blank=True, default="")
 
-    history = HistoricalRecords(
-        bases=[ImportBatchLink],
-        m2m_fields=[disciplines, activity_types],
-        excluded_fields=["search_title", "search_text"],
-    )
+    history = AGREEMENT_VERSIONS
     objects = AgreementQuerySet.as_manager()
 
     class Meta:

@@ -13,6 +13,7 @@ from .agreements import (
     agreements_create,
 )
 from .merging import MergeSummary, institutions_merge
+from .reverting import agreement_revert
 from .rows import RowChanges
 from .workflow import (
     TransitionResult,
@@ -29,6 +30,7 @@ __all__ = [
     "RowChanges",
     "Source",
     "TransitionResult",
+    "agreement_revert",
     "agreement_save",
     "agreements_create",
     "allowed_states",

@@ -6,9 +6,10 @@ rules and with the same history. Every write, in one transaction:
 
 - checks the composition rules (``registry.rules``) on the agreement as it will be;
 - dates its first publication and says who created and last changed it;
-- records, for the agreement and for each participant, partner and source row added,
-  changed or removed, who did it and why (the import batch too, inside
-  ``recording_import``);
+- records one version of the agreement, its fields with its parts (``versions``), and
+  for each participant, partner and source row added, changed or removed, who did it
+  and why (the import batch too, inside ``recording_import``);
+- lets a classification the curator has not chosen follow the partners;
 - reindexes the agreement for search.
 
 Rows are given whole: a list replaces what the agreement had (rows already there are
@@ -48,6 +49,7 @@ from ..search import (
     write_facet_rows,
 )
 from .rows import Row, RowChanges, attribute, sync_rows, unique
+from .versions import fill_version_parts, record_version
 from .workflow import stamp_publication
 
 BULK_BATCH = 500
@@ -98,6 +100,7 @@ def agreement_save(
     composition rule or a new source row is invalid; nothing is written then.
     """
     with transaction.atomic():
+        created = agreement.pk is None
         current = _current_rows(agreement)
         if participants is None:
             participants = [
@@ -105,6 +108,7 @@ def agreement_save(
             ]
         if partners is None:
             partners = [Partner.of(row) for row in current[AgreementPartner]]
+        _settle_classification(agreement)
         check_agreement_composition(
             agreement=agreement,
             participants=[
@@ -116,16 +120,21 @@ def agreement_save(
         )
         # A participant named twice broke a rule above; a partner or a source named
         # twice is one.
-        if agreement.pk is None and agreement.created_by_id is None:
+        if created and agreement.created_by_id is None:
             agreement.created_by = user
         agreement.updated_by = user
         stamp_publication(agreement)
         attribute(agreement, user=user, reason=reason)
-        agreement.save()
-        if disciplines is not None:
-            agreement.disciplines.set(disciplines)
-        if activities is not None:
-            agreement.activity_types.set(activities)
+        # One history entry for the whole write, once its rows are written.
+        agreement.skip_history_when_saving = True
+        try:
+            agreement.save()
+            if disciplines is not None:
+                agreement.disciplines.set(disciplines)
+            if activities is not None:
+                agreement.activity_types.set(activities)
+        finally:
+            del agreement.skip_history_when_saving
         saved = RowChanges(record=agreement)
         for model, kind, rows in (
             (AgreementParticipant, Participant, participants),
@@ -144,6 +153,7 @@ def agreement_save(
                     user=user,
                     reason=reason,
                 )
+        record_version(agreement=agreement, user=user, reason=reason, created=created)
         refresh_agreement_index(agreement_ids=[agreement.pk])
         # The index wrote the search documents in SQL: a later save of this instance
         # (a publication move) must not write them back empty.
@@ -185,6 +195,7 @@ def agreements_create(
     )
     for item in new:
         item.agreement.publication_state = PublicationState.DRAFT
+        item.agreement.classification_chosen = bool(item.agreement.classification)
         check_agreement_composition(
             agreement=item.agreement,
             participants=[
@@ -269,33 +280,28 @@ def agreements_create(
         if batch
         else created.filter(id__in=[agreement.pk for agreement in agreements])
     )
-    _record_m2m_history(
-        created, {"disciplines": disciplines, "activity_types": activities}
-    )
+    fill_version_parts(created.filter(parts__isnull=True))
     return agreements
 
 
-def _record_m2m_history(created, rows_by_field: dict) -> None:
-    """Give each new agreement's history entry (``created``) its disciplines and
-    activities, as simple-history does for a save: bulk inserts of the links send no
-    signal."""
-    history = Agreement.history.model
-    entry_of = dict(created.values_list("id", "history_id"))
-    for name, rows in rows_by_field.items():
-        through = history._meta.get_field(f"historicalagreement_{name}").related_model
-        other = Agreement._meta.get_field(name).m2m_reverse_name()
-        through.objects.bulk_create(
-            (
-                through(
-                    id=row.pk,
-                    history_id=entry_of[row.agreement_id],
-                    agreement_id=row.agreement_id,
-                    **{other: getattr(row, other)},
-                )
-                for row in rows
-            ),
-            batch_size=BULK_BATCH,
+def _settle_classification(agreement) -> None:
+    """A blank classification follows the partners (the rules derive it); so does one
+    the curator has not chosen, while it is given back unchanged (a form or a sheet
+    repeats what it was shown). Any other value is the curator's choice."""
+    stored = None
+    if agreement.pk is not None:
+        stored = (
+            Agreement.objects.filter(pk=agreement.pk)
+            .values("classification", "classification_chosen")
+            .first()
         )
+    if (
+        stored is not None
+        and not stored["classification_chosen"]
+        and agreement.classification == stored["classification"]
+    ):
+        agreement.classification = ""
+    agreement.classification_chosen = bool(agreement.classification)
 
 
 def _current_rows(agreement) -> dict:

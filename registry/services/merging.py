@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import (
+    Agreement,
+    AgreementParticipant,
     AliasKind,
     Institution,
     InstitutionAlias,
@@ -16,6 +18,7 @@ from ..models import (
     ParticipantRole,
 )
 from ..search import agreements_of, refresh_agreement_index
+from .versions import record_version
 
 
 @dataclass
@@ -56,7 +59,7 @@ def institutions_merge(
     Every participation, alias, identifier, campus and case-study link moves to the
     survivor; the duplicates' names become aliases; blank fields of the survivor are
     filled from them; their slugs redirect to the survivor; the history records who
-    merged what.
+    merged what, on the survivor and on every agreement the merge touched.
     """
     if not user.has_perms(
         ["registry.change_institution", "registry.delete_institution"]
@@ -95,6 +98,12 @@ def institutions_merge(
     with transaction.atomic():
         known_names = {survivor.name, survivor.name_ja} | set(
             survivor.aliases.values_list("name", flat=True)
+        )
+        # Each agreement a duplicate took part in gets a version naming the merge.
+        touched = set(
+            AgreementParticipant.objects.filter(institution__in=duplicates).values_list(
+                "agreement_id", flat=True
+            )
         )
         for duplicate in duplicates:
             _move_participations(duplicate, survivor, summary, user)
@@ -164,6 +173,12 @@ def institutions_merge(
             "names": "; ".join(summary.merged)
         }
         survivor.save()
+        reason = _("%(duplicates)s merged into %(survivor)s") % {
+            "duplicates": "; ".join(summary.merged),
+            "survivor": survivor,
+        }
+        for agreement in Agreement.objects.filter(pk__in=touched):
+            record_version(agreement=agreement, user=user, reason=reason)
         refresh_agreement_index(agreement_ids=agreements_of(institutions=[survivor]))
     return summary
 
