@@ -631,7 +631,9 @@ def test_an_editor_publishes_a_valid_draft(editor_client, editor):
         state=PublicationState.DRAFT, sources=("institution-websites",)
     )
 
-    response = run_action(editor_client, Agreement, "move_to_published", [draft])
+    response = run_action(
+        editor_client, Agreement, "move_to_published", [draft], apply="1"
+    )
 
     assert response.status_code == 302
     assert messages_of(response) == ["1 record published."]
@@ -655,7 +657,9 @@ def test_publishing_a_draft_without_a_japanese_participant_is_refused(editor_cli
     )
     versions = draft.history.count()
 
-    response = run_action(editor_client, Agreement, "move_to_published", [draft])
+    response = run_action(
+        editor_client, Agreement, "move_to_published", [draft], apply="1"
+    )
 
     [message] = messages_of(response)
     assert message.startswith(f"{draft} was not changed: ")
@@ -671,7 +675,9 @@ def test_a_curator_cannot_publish(curator_client):
     draft = make_agreement(state=PublicationState.DRAFT)
     versions = draft.history.count()
 
-    response = run_action(curator_client, Agreement, "move_to_published", [draft])
+    response = run_action(
+        curator_client, Agreement, "move_to_published", [draft], apply="1"
+    )
 
     assert messages_of(response) == ["You may not publish or withdraw agreements."]
     draft.refresh_from_db()
@@ -684,7 +690,9 @@ def test_a_curator_submits_drafts_for_review(curator_client, curator):
     """Submitting for review is a curator's move, recorded in each history."""
     drafts = [make_agreement(state=PublicationState.DRAFT) for _ in range(2)]
 
-    response = run_action(curator_client, Agreement, "move_to_in_review", drafts)
+    response = run_action(
+        curator_client, Agreement, "move_to_in_review", drafts, apply="1"
+    )
 
     assert messages_of(response) == ["2 records submitted for review."]
     for draft in drafts:

@@ -61,7 +61,9 @@ def test_the_publish_action_refuses_a_draft_without_a_source(editor_client):
     draft = make_agreement(state=PublicationState.DRAFT, sources=())
     versions = draft.history.count()
 
-    response = run_action(editor_client, Agreement, "move_to_published", [draft])
+    response = run_action(
+        editor_client, Agreement, "move_to_published", [draft], apply="1"
+    )
 
     [message] = messages_of(response)
     assert message.startswith(f"{draft} was not changed: ")
@@ -101,7 +103,13 @@ def test_the_api_refuses_to_take_the_last_source_of_a_published_agreement(
 def test_an_import_cannot_leave_a_published_agreement_without_a_source(editor):
     agreement = make_agreement(title="Sourced exchange", sources=("jsps",))
     data = csv_sheet(
-        [{"public_id": agreement.public_id, "title": agreement.title, "source": ""}],
+        [
+            {
+                "public_id": agreement.public_id,
+                "title": agreement.title,
+                "source": "(clear)",
+            }
+        ],
         headers=["public_id", "title", "source"],
     )
 

@@ -1,6 +1,8 @@
 """The admin of agreements: their list filters, the composition rules across the
 participant and partner inlines, and the change form."""
 
+import copy
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -35,6 +37,7 @@ from .common import (
     kept_rows,
 )
 from .display import with_note
+from .queue_filters import MissingListFilter, SourcesCheckedListFilter
 from .uploads import (
     AgreementImportMixin,
     ImportBatchListFilter,
@@ -88,7 +91,9 @@ class CompositionCheck:
     def errors(self) -> dict[str, list[str]]:
         try:
             check_agreement_composition(
-                agreement=self.agreement,
+                # A copy: the check derives a blank classification, which the write
+                # service must still see blank to know nobody chose it.
+                agreement=copy.copy(self.agreement),
                 participants=[
                     ProposedParticipant(institution=row.institution, unit=row.unit)
                     for row in kept_rows(self.participants)
@@ -129,7 +134,7 @@ class ParticipantInline(RegistryAdminDefaults, admin.TabularInline):
     model = AgreementParticipant
     formset = ParticipantFormSet
     autocomplete_fields = ["institution"]
-    extra = 0
+    extra = 1
     min_num = 0
     verbose_name_plural = _(
         "Participants: U.S. and Japanese higher-education institutions"
@@ -140,7 +145,7 @@ class PartnerInline(RegistryAdminDefaults, admin.TabularInline):
     model = AgreementPartner
     formset = PartnerFormSet
     autocomplete_fields = ["organization"]
-    extra = 0
+    extra = 1
     verbose_name_plural = _(
         "Non-HE partners: government, NGO, industry (consortium only)"
     )
@@ -152,7 +157,7 @@ class SourceRecordInline(RegistryAdminDefaults, admin.StackedInline):
     model = SourceRecord
     formset = SourceFormSet
     autocomplete_fields = ["data_source"]
-    extra = 0
+    extra = 1
     verbose_name_plural = _("Sources: where this record comes from")
 
 
@@ -205,6 +210,24 @@ class AgreementAdminForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        agreement = self.instance
+        field = self.fields.get("classification")
+        if field is None:
+            return
+        # A classification nobody chose shows as the blank choice, which says what it
+        # is now: sent back blank, it goes on following the partners.
+        follows = _("Follows the partners")
+        if agreement.pk and not agreement.classification_chosen:
+            self.initial["classification"] = ""
+            follows = _("Follows the partners (now %(classification)s)") % {
+                "classification": agreement.get_classification_display().lower()
+            }
+        field.choices = [("", follows)] + [
+            choice for choice in field.choices if choice[0]
+        ]
+
 
 @admin.register(Agreement)
 class AgreementAdmin(
@@ -230,6 +253,8 @@ class AgreementAdmin(
     list_display_links = ["public_id_column", "title_column"]
     list_filter = [
         "publication_state",
+        MissingListFilter,
+        SourcesCheckedListFilter,
         "classification",
         StatusListFilter,
         "is_synthetic",

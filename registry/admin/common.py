@@ -2,9 +2,12 @@
 workflow's actions and form rules, and records written with their inline rows by
 their write service (registry.services)."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -55,14 +58,66 @@ def _report_transition(modeladmin, request, result, verb):
         )
 
 
+class PublicationMoveForm(forms.Form):
+    """The second step of a publication action: why (kept in each record's history;
+    a withdrawal must say), and a confirmation."""
+
+    reason = forms.CharField(
+        label=_("Why?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, state, **kwargs):
+        super().__init__(*args, **kwargs)
+        if state == PublicationState.WITHDRAWN:
+            field = self.fields["reason"]
+            field.required = True
+            field.label = _("Why is it withdrawn?")
+            field.help_text = _(
+                "Required: kept in the history of each record withdrawn, e.g. “The "
+                "partnership was never signed (letter from Tohoku University, 2 "
+                "December 2026)”."
+            )
+        else:
+            self.fields["reason"].help_text = _(
+                "Optional: kept in the history of each record moved."
+            )
+
+
 def _publication_action(state, verb, description):
     def action(modeladmin, request, queryset):
+        form = PublicationMoveForm(
+            request.POST if "apply" in request.POST else None, state=state
+        )
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/registry/publication_move.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "opts": modeladmin.model._meta,
+                    "title": description,
+                    "records": queryset,
+                    "form": form,
+                    "action": action.__name__,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "withdrawing": state == PublicationState.WITHDRAWN,
+                },
+            )
         try:
-            result = publication_move(records=queryset, state=state, user=request.user)
+            result = publication_move(
+                records=queryset,
+                state=state,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
         except PermissionDenied as denied:
             modeladmin.message_user(request, str(denied), messages.ERROR)
-            return
+            return None
         _report_transition(modeladmin, request, result, verb)
+        return None
 
     action.__name__ = f"move_to_{state}"
     return admin.action(description=description)(action)

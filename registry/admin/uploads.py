@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -443,6 +444,19 @@ class AgreementImportMixin(SheetImportExportMixin):
         return HttpResponseRedirect(back)
 
 
+class ImportProblemsListFilter(admin.SimpleListFilter):
+    title = _("problems")
+    parameter_name = "problems"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Rows skipped or notes from the importer"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(Q(skipped__gt=0) | ~Q(summary=""))
+        return queryset
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
     """Imports are records of what happened: read-only."""
@@ -459,7 +473,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "skipped",
     ]
     list_select_related = ["imported_by"]
-    list_filter = ["kind", "channel", "list_format"]
+    list_filter = ["kind", "channel", "list_format", ImportProblemsListFilter]
     search_fields = ["file_name", "checksum"]
     readonly_fields = [
         "kind",
@@ -538,14 +552,18 @@ class ImportBatchListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         batches = ImportBatch.objects.filter(kind=IMPORT_KIND_OF[self.model])[:20]
-        return [(str(batch.pk), str(batch)) for batch in batches]
+        return [("any", _("Any import"))] + [
+            (str(batch.pk), str(batch)) for batch in batches
+        ]
 
     def queryset(self, request, queryset):
-        if not self.value() or not self.value().isdecimal():
+        if self.value() == "any":
+            entries = self.model.history.filter(import_batch__isnull=False)
+        elif self.value() and self.value().isdecimal():
+            entries = self.model.history.filter(import_batch=self.value())
+        else:
             return queryset
-        return queryset.filter(
-            pk__in=self.model.history.filter(import_batch=self.value()).values("id")
-        )
+        return queryset.filter(pk__in=entries.values("id"))
 
 
 IMPORT_KIND_OF = {

@@ -158,6 +158,7 @@ def test_a_spreadsheet_from_upload_to_the_public_site(site, browser, tmp_path):
     row.get_by_role("checkbox").check()
     editor.locator("select[name=action]").select_option(label="Publish")
     editor.get_by_role("button", name="Go").click()
+    editor.get_by_role("button", name="Confirm: Publish").click()
     expect(editor.locator(".messagelist")).to_contain_text("1 record published.")
     editor.context.close()
 
