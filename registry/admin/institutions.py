@@ -25,11 +25,13 @@ from ..services.directory import (
     Identifier,
     institution_save,
 )
+from .autocomplete import autocomplete_text
 from .common import (
     DirectoryAdmin,
     RegistryAdminDefaults,
 )
 from .display import with_note
+from .duplicates import DuplicateGuardForm
 from .uploads import (
     ImportBatchListFilter,
 )
@@ -82,6 +84,7 @@ class MergeForm(forms.Form):
 
 @admin.register(Institution)
 class InstitutionAdmin(DirectoryAdmin):
+    form = DuplicateGuardForm
     resource_classes = [InstitutionSheetResource]
     # The type says the country ("National (Japan)"), which the filters also offer;
     # the parent system is on the change form.
@@ -150,6 +153,17 @@ class InstitutionAdmin(DirectoryAdmin):
             .for_admin_list()
             .prefetch_related("identifiers")
         )
+
+    def autocomplete_label(self, obj):
+        """Same-named institutions (two Lincoln Universities; a university and the
+        campus an alias names) told apart by their Japanese name, city and state or
+        prefecture, and identifiers: region and identifiers come with
+        ``get_queryset``."""
+        place = ", ".join(
+            part for part in (obj.city, obj.region and obj.region.display_name) if part
+        )
+        identifiers = ", ".join(str(identifier) for identifier in obj.identifiers.all())
+        return autocomplete_text(obj.name, obj.name_ja, place, identifiers)
 
     @admin.display(description=_("type"), ordering="institution_type")
     def type_column(self, obj):

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..imports.resources import OrganizationSheetResource
@@ -15,12 +16,14 @@ from ..services.directory import (
     Alias,
     organization_save,
 )
+from .autocomplete import autocomplete_text
 from .common import (
     DirectoryAdmin,
     RegistryAdminDefaults,
     ReindexMixin,
 )
 from .display import with_note
+from .duplicates import DuplicateGuardForm
 from .uploads import (
     ImportBatchListFilter,
 )
@@ -33,6 +36,7 @@ class OrganizationAliasInline(RegistryAdminDefaults, admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(DirectoryAdmin):
+    form = DuplicateGuardForm
     resource_classes = [OrganizationSheetResource]
     list_display = [
         "name_column",
@@ -57,6 +61,12 @@ class OrganizationAdmin(DirectoryAdmin):
             .select_related("parent")
             .annotate(agreement_count=Count("partnerships__agreement", distinct=True))
         )
+
+    def autocomplete_label(self, obj):
+        """An agreement's partner rows tell like-named organizations apart by their
+        Japanese name, sector and ROR ID, all on the row itself."""
+        ror = f"{gettext('ROR ID')} {obj.ror_id}" if obj.ror_id else ""
+        return autocomplete_text(obj.name, obj.name_ja, obj.get_sector_display(), ror)
 
     @admin.display(description=_("sector"), ordering="sector")
     def sector_column(self, obj):
