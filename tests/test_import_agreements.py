@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from registry.imports.agreement_sheet import import_agreement_file
+from registry.imports.agreement_sheet.rows import Change
 from registry.imports.template import agreement_template_workbook
 from registry.models import (
     Agreement,
@@ -198,7 +199,7 @@ def test_a_public_id_updates_that_agreement_and_keeps_what_the_file_lacks(editor
 
     [planned] = outcome.plan.rows
     assert planned.action == "update"
-    assert planned.changes == ["End"]
+    assert planned.value_changes == [Change("End", agreement.end_display, "2030")]
     agreement.refresh_from_db()
     assert agreement.end_display == "2030"
     # Columns the file lacks keep their values; participants keep their roles.
@@ -1051,3 +1052,262 @@ def test_a_partner_with_bad_details_is_not_added_and_the_preview_says_why(
     assert not Organization.objects.filter(
         name="Pacific Ocean Robotics Alliance"
     ).exists()
+
+
+# -- updates: a blank cell keeps, (clear) erases ---------------------------------------
+
+# Every column an update could blank, the Japanese title among them.
+ALL_HEADERS = [*HEADERS, "title_ja", "new_anyway"]
+TITLE_JA = "地震早期警報コンソーシアム"
+
+
+def stored_earthquakes(editor) -> Agreement:
+    """EARTHQUAKES as imported, with a Japanese title too."""
+    run(sheet(EARTHQUAKES), user=editor)
+    agreement = Agreement.objects.get(title=EARTHQUAKES["title"])
+    Agreement.objects.filter(pk=agreement.pk).update(title_ja=TITLE_JA)
+    agreement.refresh_from_db()
+    return agreement
+
+
+def update_of(agreement, **cells) -> bytes:
+    """A file of every column, blank but for the public ID and ``cells``."""
+    return sheet({"public_id": agreement.public_id, **cells}, headers=ALL_HEADERS)
+
+
+def slugs_by_country(agreement) -> dict[str, set[str]]:
+    found = {"US": set(), "JP": set()}
+    for country, slug in agreement.participants.values_list(
+        "institution__country", "institution__slug"
+    ):
+        found[country].add(slug)
+    return found
+
+
+@pytest.mark.django_db
+def test_a_blank_cell_leaves_the_stored_value(editor):
+    agreement = stored_earthquakes(editor)
+    japanese = slugs_by_country(agreement)["JP"]
+
+    # Title (Japanese) and Japanese institutions are columns of the file, blank here.
+    outcome = run(update_of(agreement, us_institutions="Yale University"), user=editor)
+
+    assert outcome.plan.counts["update"] == 1, errors_of(outcome.plan)
+    agreement.refresh_from_db()
+    assert agreement.title == EARTHQUAKES["title"]
+    assert agreement.title_ja == TITLE_JA
+    assert slugs_by_country(agreement) == {"US": {"yale-university"}, "JP": japanese}
+    assert agreement.end_display == "2024"
+    assert agreement.sources.count() == agreement.partners.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_update_giving_only_blanks_is_unchanged(editor):
+    agreement = stored_earthquakes(editor)
+    entries = agreement.history.count()
+
+    outcome = run(update_of(agreement), user=editor)
+
+    assert outcome.plan.counts == {"new": 0, "update": 0, "unchanged": 1, "error": 0}
+    assert outcome.plan.rows[0].value_changes == []
+    agreement.refresh_from_db()
+    assert (agreement.title_ja, agreement.end_display) == (TITLE_JA, "2024")
+    assert agreement.history.count() == entries
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "marker", ["(clear)", "(CLEAR) ", "（clear）", "（消去）", "(消去)"]
+)
+def test_clear_erases_the_stored_value(editor, marker):
+    agreement = stored_earthquakes(editor)
+
+    outcome = run(
+        update_of(agreement, title_ja=marker, end=marker, disciplines=marker),
+        user=editor,
+    )
+
+    assert outcome.plan.counts["update"] == 1, errors_of(outcome.plan)
+    agreement.refresh_from_db()
+    assert (agreement.title_ja, agreement.end_date) == ("", None)
+    assert not agreement.disciplines.exists()
+    assert agreement.title == EARTHQUAKES["title"]
+    assert agreement.activity_types.exists()
+
+
+@pytest.mark.django_db
+def test_clear_in_the_source_column_removes_every_source(editor):
+    agreement = stored_earthquakes(editor)
+
+    run(update_of(agreement, source="(clear)"), user=editor)
+
+    assert not agreement.sources.exists()
+    assert agreement.participants.count() == 4
+
+
+@pytest.mark.django_db
+def test_clearing_the_amount_erases_its_currency_and_the_currency_alone_is_refused(
+    editor,
+):
+    agreement = stored_earthquakes(editor)
+
+    currency_alone = run(update_of(agreement, funding_currency="(clear)"), user=editor)
+    run(update_of(agreement, funding_amount="(clear)"), user=editor)
+
+    assert errors_of(currency_alone.plan) == {
+        (2, "funding_currency"): [
+            "Give the currency of the funding amount (USD or JPY)."
+        ]
+    }
+    agreement.refresh_from_db()
+    assert (agreement.funding_amount, agreement.funding_currency) == (None, "")
+
+
+@pytest.mark.django_db
+def test_an_update_is_checked_with_the_values_it_keeps(editor):
+    """A new start after the end the row keeps: the agreement's own rule refuses it."""
+    agreement = stored_earthquakes(editor)
+
+    outcome = run(update_of(agreement, start="2025"), user=editor)
+
+    assert errors_of(outcome.plan) == {
+        (2, "end"): ["The end (2024) is before the start (2025)."]
+    }
+
+
+@pytest.mark.django_db
+def test_clear_on_the_title_is_refused_as_a_missing_title(editor):
+    agreement = stored_earthquakes(editor)
+
+    outcome = run(update_of(agreement, title="(clear)"), user=editor)
+
+    assert errors_of(outcome.plan) == {(2, "title"): ["Every agreement needs a title."]}
+    assert outcome.batch is None
+
+
+@pytest.mark.django_db
+def test_clear_in_a_new_row_means_blank(editor):
+    outcome = run(sheet({**CLERKSHIP, "end": "(clear)", "partners": "（消去）"}))
+
+    assert outcome.plan.counts["new"] == 1, errors_of(outcome.plan)
+    agreement = Agreement.objects.get(title=CLERKSHIP["title"])
+    assert agreement.end_date is None and not agreement.partners.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (
+            "public_id",
+            "“(clear)” would erase the public ID, and a public ID cannot be erased: "
+            "write the public ID of the agreement to update, or leave the cell blank "
+            "for a new agreement.",
+        ),
+        (
+            "new_anyway",
+            "“(clear)” would erase New anyway, which is never stored: write yes, or "
+            "leave the cell blank.",
+        ),
+    ],
+)
+def test_clear_where_nothing_is_stored_is_an_error_and_nothing_is_written(
+    editor, column, message
+):
+    agreement = stored_earthquakes(editor)
+    entries = Agreement.history.count()
+    row = {**EARTHQUAKES, "title": "Renamed", "end": "", column: "(clear)"}
+
+    outcome = run(sheet(row, headers=ALL_HEADERS), user=editor)
+
+    assert errors_of(outcome.plan)[(2, column)] == [message]
+    assert outcome.batch is None
+    assert Agreement.history.count() == entries
+    agreement.refresh_from_db()
+    assert agreement.title == EARTHQUAKES["title"]
+
+
+@pytest.mark.django_db
+def test_the_preview_shows_each_change_before_and_after(editor):
+    agreement = stored_earthquakes(editor)
+    cells = {
+        "title_ja": "(clear)",
+        "us_institutions": "Yale University",
+        "disciplines": "Earth sciences",
+        "end": "2030-03",
+        "funding_amount": "¥5,000,000",
+        "source_id": "ASST-0002",
+        "source": "USAspending.gov",
+    }
+
+    [row] = run(update_of(agreement, **cells), user=editor, dry_run=True).plan.rows
+
+    assert row.action == "update", row.errors
+    assert row.value_changes == [
+        Change("Title (Japanese)", TITLE_JA, ""),
+        Change(
+            "U.S. institutions",
+            "Harvard University (School of Medicine); Stanford University",
+            "Yale University",
+        ),
+        Change(
+            "Disciplines",
+            "Disaster science and management; Earth sciences",
+            "Earth sciences",
+        ),
+        Change("End", "2024", "2030-03"),
+        Change("Amount", "1,200,000.00", "5,000,000.00"),
+        Change("Currency", "U.S. dollar", "Japanese yen"),
+        Change("Source ID", "ASST-0001", "ASST-0002"),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_changes_of_every_row_cost_one_query(editor, django_assert_num_queries):
+    from registry.imports.agreement_sheet.comparing import describe_changes
+    from registry.imports.agreement_sheet.reading import Vocabularies
+
+    run(sheet(EARTHQUAKES, CLERKSHIP), user=editor)
+    rows = [
+        {"public_id": agreement.public_id, "jp_institutions": "Kyoto University"}
+        for agreement in Agreement.objects.filter(
+            title__in=[EARTHQUAKES["title"], CLERKSHIP["title"]]
+        )
+    ]
+    plan = run(sheet(*rows, headers=ALL_HEADERS), user=editor, dry_run=True).plan
+    assert plan.counts["update"] == 2, errors_of(plan)
+    vocabularies = Vocabularies.load()
+
+    # Institutions in one query; the other names are the vocabularies'.
+    with django_assert_num_queries(1):
+        describe_changes(plan.rows, vocabularies=vocabularies)
+
+    assert [row.value_changes[0].label for row in plan.rows] == [
+        "Japanese institutions",
+        "Japanese institutions",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_admin_preview_lists_changes_and_says_how_to_erase(editor_client, editor):
+    agreement = stored_earthquakes(editor)
+
+    page = upload(
+        editor_client, update_of(agreement, title_ja="(clear)", end="2030")
+    ).content.decode()
+
+    assert "1 row: 0 new, 1 to update, 0 unchanged, 0 with errors." in page
+    assert f'<del>{TITLE_JA}</del> → <em class="import-blank">(blank)</em>' in page
+    assert "<del>2024</del> → <ins>2030</ins>" in page
+    # The file has no title: the row is shown with the agreement's.
+    assert f"<td>{EARTHQUAKES['title']}</td>" in page
+    form = editor_client.get(reverse("admin:registry_agreement_import")).content
+    help_text = (
+        "a blank cell leaves the value as it is, and (clear) in a cell erases it"
+    )
+    assert help_text in form.decode()
+    workbook = load_workbook(io.BytesIO(agreement_template_workbook()))
+    instructions = " ".join(
+        str(row[0]) for row in workbook["Instructions"].iter_rows(values_only=True)
+    )
+    assert "To erase a value, write (clear) in its cell." in instructions

@@ -72,6 +72,16 @@ def agreement_template_workbook() -> bytes:
             "source ID: importing a file twice changes nothing the second time."
         ),
         _(
+            "A row that updates an agreement changes only what it gives: a blank cell "
+            "leaves the agreement's value as it is. To erase a value, write (clear) in "
+            "its cell. The preview shows each change before and after."
+        ),
+        _(
+            "A list in a row replaces the agreement's: U.S. and Japanese institutions "
+            "each replace that country's only, and Source replaces the agreement's "
+            "sources with their IDs, URLs and retrieval dates."
+        ),
+        _(
             "Institution names may be English or Japanese, full names or known "
             "aliases. A name the registry does not know is an error listing the "
             "closest institutions; save it as an alias from the preview."

@@ -23,7 +23,7 @@ from ...services.agreements import (
 )
 from ..sheets import SheetPlan
 from .columns import SCALAR_FIELDS
-from .comparing import after_row as _effective
+from .comparing import after_row
 from .rows import RowPlan
 
 
@@ -31,7 +31,6 @@ def apply_agreement_sheet(plan: SheetPlan, *, user, batch: ImportBatch) -> list[
     """Write a plan without errors, all or nothing; return the agreements touched."""
     if plan.has_errors:
         raise ValueError("A plan with errors is never applied.")
-    present = set(plan.columns.values())
     reason = _("Imported from %(file)s (import %(number)s)") % {
         "file": batch.file_name,
         "number": batch.pk,
@@ -42,7 +41,7 @@ def apply_agreement_sheet(plan: SheetPlan, *, user, batch: ImportBatch) -> list[
         touched += _create(new_rows, user=user, batch=batch, reason=reason)
         for row in plan.rows:
             if row.action == "update":
-                _update(row, present, user=user, reason=reason)
+                _update(row, user=user, reason=reason)
                 touched.append(row.agreement.pk)
     return touched
 
@@ -67,9 +66,9 @@ def _create(rows: list[RowPlan], *, user, batch, reason) -> list[int]:
     return [agreement.pk for agreement in agreements]
 
 
-def _update(row: RowPlan, present: set[str], *, user, reason) -> None:
+def _update(row: RowPlan, *, user, reason) -> None:
     agreement = row.agreement
-    proposed = _effective(row, present)
+    proposed = after_row(row)
     for name in SCALAR_FIELDS:
         setattr(agreement, name, getattr(proposed, name))
     institutions = Institution.objects.in_bulk(

@@ -1,34 +1,53 @@
 """Comparing a row with the agreement it updates: the agreement as the row would
-leave it (columns the file lacks keep their values) and the columns that change."""
+leave it (what the row gives replaces the agreement's values; blank cells and columns
+the file lacks keep them), whether that changes anything, and each change as a person
+reads it."""
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext_lazy
 
-from ...dates import DatePrecision
-from ...models import Agreement, AgreementParticipant, Country
-from .columns import COLUMN_BY_NAME, SCALAR_FIELDS
-from .rows import ProposedAgreement, RowPlan
+from ...dates import DatePrecision, format_partial_date
+from ...models import (
+    Agreement,
+    AgreementParticipant,
+    Classification,
+    Country,
+    Currency,
+    Institution,
+    PartnerRole,
+)
+from .columns import COLUMNS, SCALAR_FIELDS
+from .reading import Vocabularies
+from .rows import Change, ProposedAgreement, RowPlan
+
+COUNTRY_COLUMNS = {Country.US: "us_institutions", Country.JP: "jp_institutions"}
+# The lists a row replaces whole, by the column that gives each (participants go by
+# country, COUNTRY_COLUMNS).
+LIST_COLUMNS = {
+    "disciplines": "disciplines",
+    "activities": "activities",
+    "partners": "partners",
+    "sources": "source",
+}
 
 
-def after_row(row: RowPlan, present: set[str]) -> ProposedAgreement:
-    """The agreement as it would be after the row: columns the file lacks keep the
-    agreement's current values."""
-    proposed = row.proposed
-    agreement = row.agreement
-    if agreement is None:
-        return proposed
+def after_row(row: RowPlan) -> ProposedAgreement:
+    """The agreement as it would be after the row: what the row gives replaces the
+    agreement's values and the rest keep theirs (a new row: the row alone)."""
+    if row.agreement is None:
+        return row.proposed
+    return _merged(row.agreement, row.proposed, row.given)
+
+
+def _merged(
+    agreement: Agreement, proposed: ProposedAgreement, given: frozenset
+) -> ProposedAgreement:
     current = _current(agreement)
     merged = ProposedAgreement(**proposed.__dict__)
     for name, column in SCALAR_FIELDS.items():
-        if column not in present:
+        if column not in given:
             setattr(merged, name, getattr(current, name))
-    for name, columns in (
-        ("disciplines", ("disciplines",)),
-        ("activities", ("activities",)),
-        ("partners", ("partners",)),
-        ("sources", ("source",)),
-    ):
-        if not set(columns) & present:
+    for name, column in LIST_COLUMNS.items():
+        if column not in given:
             setattr(merged, name, getattr(current, name))
     # Each country's column replaces that country's participants only.
     kept = [
@@ -36,13 +55,10 @@ def after_row(row: RowPlan, present: set[str]) -> ProposedAgreement:
         for participant, country in zip(
             current.participants, _participant_countries(agreement), strict=True
         )
-        if COUNTRY_COLUMNS[country] not in present
+        if COUNTRY_COLUMNS[country] not in given
     ]
     merged.participants = tuple(kept) + tuple(proposed.participants)
     return merged
-
-
-COUNTRY_COLUMNS = {Country.US: "us_institutions", Country.JP: "jp_institutions"}
 
 
 def _participant_countries(agreement: Agreement) -> list[str]:
@@ -80,42 +96,118 @@ def _current(agreement: Agreement) -> ProposedAgreement:
     )
 
 
-CHANGE_LABELS = {
-    "participants": gettext_lazy("institutions"),
-    "partners": gettext_lazy("partners"),
-    "sources": gettext_lazy("sources"),
-    "disciplines": gettext_lazy("disciplines"),
-    "activities": gettext_lazy("activities"),
-}
-
-
-def changed_columns(
-    agreement: Agreement, proposed: ProposedAgreement, present
-) -> list[str]:
-    """The columns whose values differ from the agreement's, in sheet order."""
-    current = _current(agreement)
-    effective = after_row(
-        RowPlan(0, {}, proposed=proposed, agreement=agreement), present
+def changes_agreement(
+    agreement: Agreement, proposed: ProposedAgreement, given: frozenset
+) -> bool:
+    """Whether a row proposing ``proposed`` and giving the columns ``given`` would
+    change the agreement (the order of a list aside)."""
+    before, after = _current(agreement), _merged(agreement, proposed, given)
+    return any(
+        getattr(before, name) != getattr(after, name) for name in SCALAR_FIELDS
+    ) or any(
+        set(getattr(before, name)) != set(getattr(after, name))
+        for name in ("participants", *LIST_COLUMNS)
     )
-    changed = []
-    for name, column in SCALAR_FIELDS.items():
-        if getattr(current, name) != getattr(effective, name) and column not in changed:
-            changed.append(column)
-    for name in ("disciplines", "activities"):
-        if getattr(current, name) != getattr(effective, name):
-            changed.append(name)
-    if set(current.participants) != set(effective.participants):
-        changed.append("participants")
-    if set(current.partners) != set(effective.partners):
-        changed.append("partners")
-    if set(current.sources) != set(effective.sources):
-        changed.append("sources")
-    return [
-        str(COLUMN_BY_NAME[name].label)
-        if name in COLUMN_BY_NAME
-        else str(CHANGE_LABELS[name])
-        for name in changed
-    ]
+
+
+def describe_changes(rows: list[RowPlan], *, vocabularies: Vocabularies) -> None:
+    """Each row's ``value_changes``: the columns whose values differ, before and
+    after, as a person reads them. The institutions of all the rows are read in one
+    query; the other names are the vocabularies' the rows were read with."""
+    versions = [(row, _current(row.agreement), after_row(row)) for row in rows]
+    institutions = Institution.objects.only("pk", "name", "country").in_bulk(
+        {
+            pk
+            for _row, before, after in versions
+            for pk, _unit in before.participants + after.participants
+        }
+    )
+    texts = _SheetTexts(institutions, vocabularies)
+    for row, before, after in versions:
+        old, new = texts.of(before), texts.of(after)
+        row.value_changes = [
+            Change(str(column.label), old[column.name], new[column.name])
+            for column in COLUMNS
+            if column.name in old and old[column.name] != new[column.name]
+        ]
+
+
+class _SheetTexts:
+    """An agreement's values by column, for people: choices by their labels, dates as
+    the sheet writes them, records by their names, lists joined with "; " in the
+    order of their names (their order means nothing)."""
+
+    def __init__(self, institutions: dict, vocabularies: Vocabularies):
+        self.institutions = institutions
+        self.vocabularies = vocabularies
+
+    def of(self, agreement: ProposedAgreement) -> dict[str, str]:
+        amount = agreement.funding_amount
+        return {
+            "title": agreement.title,
+            "title_ja": agreement.title_ja,
+            "summary": agreement.summary,
+            "classification": _label(Classification, agreement.classification),
+            "program": self._names("programs", [agreement.program_id]),
+            "start": format_partial_date(
+                agreement.start_date, agreement.start_precision
+            ),
+            "end": format_partial_date(agreement.end_date, agreement.end_precision),
+            "funding_amount": "" if amount is None else f"{amount:,.2f}",
+            "funding_currency": _label(Currency, agreement.funding_currency),
+            "disciplines": self._names("disciplines", agreement.disciplines),
+            "activities": self._names("activities", agreement.activities),
+            "partners": _joined(
+                _noted(self.vocabularies.organizations.labels[pk], role, PartnerRole)
+                for pk, role in agreement.partners
+            ),
+            **self._participants(agreement.participants),
+            **self._sources(agreement.sources),
+        }
+
+    def _names(self, vocabulary: str, pks) -> str:
+        labels = getattr(self.vocabularies, vocabulary).labels
+        return _joined(labels[pk] for pk in pks if pk is not None)
+
+    def _participants(self, participants) -> dict[str, str]:
+        by_country = {country: [] for country in COUNTRY_COLUMNS}
+        for pk, unit in participants:
+            institution = self.institutions[pk]
+            by_country[institution.country].append(_noted(institution.name, unit))
+        return {
+            column: _joined(by_country[country])
+            for country, column in COUNTRY_COLUMNS.items()
+        }
+
+    def _sources(self, sources) -> dict[str, str]:
+        # Parallel lists, as the sheet writes them: the nth of each column is the nth
+        # source's.
+        labels = self.vocabularies.sources.labels
+        ordered = sorted(
+            (labels[pk], identifier, url, retrieved.isoformat() if retrieved else "")
+            for pk, identifier, url, retrieved in sources
+        )
+        return {
+            column: "; ".join(source[position] for source in ordered)
+            for position, column in enumerate(
+                ("source", "source_id", "source_url", "retrieved_on")
+            )
+        }
+
+
+def _label(choices, value: str) -> str:
+    return str(choices(value).label) if value else ""
+
+
+def _noted(name: str, note: str, choices=None) -> str:
+    """A name with its unit or role, as the sheet writes it: Name (note)."""
+    if choices is not None:
+        note = _label(choices, note)
+    return f"{name} ({note})" if note else name
+
+
+def _joined(names) -> str:
+    return "; ".join(sorted(names))
 
 
 BULK_BATCH = 500

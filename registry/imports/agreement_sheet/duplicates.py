@@ -2,8 +2,9 @@
 
 Two checks, on rows matched to no agreement by public ID or source ID:
 
-- the same title (folded) and the same institutions: the same agreement when nothing
-  else differs (re-importing a file without IDs changes nothing), else an error;
+- the same title (folded) and the same institutions: the same agreement when the row
+  would change nothing of it (re-importing a file without IDs changes nothing), else
+  an error;
 - a close title (``close_titles``), institutions that include the row's or that the
   row's include, and the same source or start year: an error naming the agreements
   it may be.
@@ -30,7 +31,7 @@ from ...rules import derive_classification
 from ...search import fold
 from ..cells import cell, choice_of
 from ..sheets import SheetPlan
-from .comparing import BULK_BATCH, changed_columns, load_agreements
+from .comparing import BULK_BATCH, changes_agreement, load_agreements
 from .rows import RowPlan
 
 # token_sort_ratio of two folded titles (0–100): 90 takes a typo, a dropped "the" or
@@ -71,9 +72,9 @@ def read_new_anyway(row: RowPlan) -> None:
     row.new_anyway = answer == "yes"
 
 
-def report_likely_duplicates(plan: SheetPlan, present: set[str]) -> None:
+def report_likely_duplicates(plan: SheetPlan) -> None:
     """Both checks, on the rows still new."""
-    _same_title_and_institutions(plan, present)
+    _same_title_and_institutions(plan)
     _close_titles(plan)
 
 
@@ -113,7 +114,7 @@ def participant_key(participants) -> frozenset:
     return frozenset(pk for pk, _unit in participants)
 
 
-def _same_title_and_institutions(plan: SheetPlan, present: set[str]) -> None:
+def _same_title_and_institutions(plan: SheetPlan) -> None:
     new_rows = _new_rows(plan)
     title_list = sorted({row.proposed.title for row in new_rows})
     existing = defaultdict(list)
@@ -141,8 +142,8 @@ def _same_title_and_institutions(plan: SheetPlan, present: set[str]) -> None:
             row.proposed.classification = row.proposed.classification or (
                 derive_classification(has_partners=bool(row.proposed.partners))
             )
-            if not same.is_synthetic and not changed_columns(
-                same, row.proposed, present
+            if not same.is_synthetic and not changes_agreement(
+                same, row.proposed, row.given
             ):
                 row.agreement = same
                 continue

@@ -1,7 +1,8 @@
 """Planning an agreement sheet: every row read and resolved, matched to the agreement
 it updates (by public ID, else by source and source ID), checked against the other
-rows and the registry's rules, and classed new, update, unchanged or error. Nothing
-is written."""
+rows and the registry's rules as the agreement would be after it, and classed new,
+update (with its changes, before and after), unchanged or error. Nothing is
+written."""
 
 from collections.abc import Callable
 
@@ -25,8 +26,13 @@ from ...search import fold
 from ..cells import cell, quoted
 from ..files import Table
 from ..sheets import SheetPlan, column_values, start_plan
-from .columns import COLUMNS
-from .comparing import after_row, changed_columns, load_agreements
+from .columns import COLUMNS, SCALAR_FIELDS
+from .comparing import (
+    after_row,
+    changes_agreement,
+    describe_changes,
+    load_agreements,
+)
 from .duplicates import participant_key, read_new_anyway, report_likely_duplicates
 from .reading import InstitutionNames, RowReader, Vocabularies
 from .rows import RowPlan
@@ -67,21 +73,26 @@ def plan_agreement_sheet(
     if progress:
         progress(len(plan.rows), len(table.rows))
 
-    _match_existing(plan, present)
+    _match_existing(plan)
     _find_repeats(plan)
-    _check_rules(plan, present)
+    _check_rules(plan)
     for row in plan.rows:
         if row.errors:
             row.action = "error"
         elif row.agreement is None:
             row.action = "new"
+        elif changes_agreement(row.agreement, row.proposed, row.given):
+            row.action = "update"
         else:
-            row.changes = changed_columns(row.agreement, row.proposed, present)
-            row.action = "update" if row.changes else "unchanged"
+            row.action = "unchanged"
+    describe_changes(
+        [row for row in plan.rows if row.action == "update"],
+        vocabularies=reader.vocabularies,
+    )
     return plan
 
 
-def _match_existing(plan: SheetPlan, present: set[str]) -> None:
+def _match_existing(plan: SheetPlan) -> None:
     """Each row's agreement: by public ID, else by source and source ID; a row like an
     existing agreement but matched by neither is reported, not duplicated
     (``duplicates``)."""
@@ -167,7 +178,7 @@ def _match_existing(plan: SheetPlan, present: set[str]) -> None:
                 )
                 % {"public_id": row.agreement.public_id},
             )
-    report_likely_duplicates(plan, present)
+    report_likely_duplicates(plan)
 
 
 def _find_repeats(plan: SheetPlan) -> None:
@@ -209,13 +220,28 @@ def _find_repeats(plan: SheetPlan) -> None:
             first_row[key] = row.number
 
 
-def _check_rules(plan: SheetPlan, present: set[str]) -> None:
-    """The admin's rules, on each agreement as the row would leave it."""
+# The column a rule's message is shown on, by the field it names; the title's
+# otherwise.
+RULE_COLUMNS = {
+    "participants": "us_institutions",
+    "partners": "partners",
+    "classification": "classification",
+    "sources": "source",
+    "start_date": "start",
+    "end_date": "end",
+    "funding_amount": "funding_amount",
+    "funding_currency": "funding_currency",
+}
+
+
+def _check_rules(plan: SheetPlan) -> None:
+    """The admin's rules, on each agreement as the row would leave it: a row may keep
+    a value its new ones contradict (an end before its new start)."""
     institution_ids = {
-        pk for row in plan.rows for pk, _unit in after_row(row, present).participants
+        pk for row in plan.rows for pk, _unit in after_row(row).participants
     }
     organization_ids = {
-        pk for row in plan.rows for pk, _role in after_row(row, present).partners
+        pk for row in plan.rows for pk, _role in after_row(row).partners
     }
     institutions = Institution.objects.only("pk", "name", "country").in_bulk(
         institution_ids
@@ -226,7 +252,7 @@ def _check_rules(plan: SheetPlan, present: set[str]) -> None:
     for row in plan.rows:
         if row.errors:
             continue
-        proposed = after_row(row, present)
+        proposed = after_row(row)
         if not proposed.title:
             row.error("title", _("Every agreement needs a title."))
             continue
@@ -234,11 +260,11 @@ def _check_rules(plan: SheetPlan, present: set[str]) -> None:
             row.agreement.publication_state if row.agreement else PublicationState.DRAFT
         )
         candidate = Agreement(
-            title=proposed.title,
-            classification=proposed.classification,
+            **{name: getattr(proposed, name) for name in SCALAR_FIELDS},
             publication_state=state,
         )
         try:
+            candidate.clean()
             check_agreement_composition(
                 agreement=candidate,
                 participants=[
@@ -251,14 +277,8 @@ def _check_rules(plan: SheetPlan, present: set[str]) -> None:
             )
         except ValidationError as error:
             for name, messages in error.message_dict.items():
-                column = {
-                    "participants": "us_institutions",
-                    "partners": "partners",
-                    "classification": "classification",
-                    "sources": "source",
-                }.get(name, "title")
                 for message in messages:
-                    row.error(column, message)
+                    row.error(RULE_COLUMNS.get(name, "title"), message)
             continue
         # The derived classification is what the row will store.
         row.proposed.classification = (

@@ -1,15 +1,18 @@
 """Reading the agreement sheet's rows: each row's cells into the agreement it
-proposes, institution names resolved once per file, other records found by their
+proposes and the columns it gives (a blank cell gives nothing; "(clear)" gives an
+empty value), institution names resolved once per file, other records found by their
 names, and every problem noted on its column."""
 
 import datetime as dt
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ...dates import DatePrecision, parse_partial_date
 from ...models import (
@@ -46,6 +49,21 @@ CURRENCY_MARKS = {
     "YEN": Currency.JPY,
 }
 AMOUNT_NOISE = re.compile(r"[\s,，_]")
+# A cell that erases the value an update would otherwise keep, compared after NFKC
+# (full-width brackets and letters as ASCII) and case folding.
+CLEAR_MARKERS = {"(clear)", "(消去)"}
+# Columns without a stored value to erase: a marker there is a mistake.
+NOT_CLEARABLE = {
+    "public_id": gettext_lazy(
+        "“%(text)s” would erase the public ID, and a public ID cannot be erased: "
+        "write the public ID of the agreement to update, or leave the cell blank for "
+        "a new agreement."
+    ),
+    "new_anyway": gettext_lazy(
+        "“%(text)s” would erase New anyway, which is never stored: write yes, or "
+        "leave the cell blank."
+    ),
+}
 # The vocabularies whose names a curator can teach the registry from a preview (each
 # has aliases); programs are few and named exactly.
 ALIASED = ("organizations", "disciplines", "activities", "sources")
@@ -170,6 +188,7 @@ class RowReader:
         self.names = names
 
     def read(self, row: RowPlan) -> ProposedAgreement:
+        read_given(row)
         values = row.values
         proposed = ProposedAgreement(
             title=cell(values, "title"),
@@ -410,6 +429,27 @@ class RowReader:
             elif pk:
                 found.append((pk, identifier, url, retrieved))
         return found
+
+
+def read_given(row: RowPlan) -> None:
+    """Note the columns the row gives (``RowPlan.given``) and read its (clear) cells
+    as blank, which is all they mean in a new row."""
+    cleared = set()
+    for column in row.values:
+        text = cell(row.values, column)
+        if unicodedata.normalize("NFKC", text).casefold() not in CLEAR_MARKERS:
+            continue
+        row.values[column] = ""
+        if column in NOT_CLEARABLE:
+            row.error(column, NOT_CLEARABLE[column] % {"text": text})
+        else:
+            cleared.add(column)
+    given = cleared | {column for column in row.values if cell(row.values, column)}
+    # The currency is read with the amount ($, ¥): an amount is never kept with the
+    # agreement's other currency, and erasing it erases its currency.
+    if "funding_amount" in given:
+        given.add("funding_currency")
+    row.given = frozenset(given)
 
 
 def _day(text: str) -> dt.date | None:

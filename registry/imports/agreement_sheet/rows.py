@@ -1,6 +1,6 @@
 """What planning the agreement sheet holds for each row: the agreement it proposes,
-the agreement it is, its action and its errors by column, and the institution names
-it could not resolve."""
+the columns it gives, the agreement it is, its action, what it changes, its errors by
+column, and the institution names it could not resolve."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -53,14 +53,28 @@ class ProposedAgreement:
     sources: tuple = ()  # (data source pk, identifier, url, retrieved_on)
 
 
+@dataclass(frozen=True)
+class Change:
+    """One column an update changes, as a person reads it ("" for no value)."""
+
+    label: str
+    before: str
+    after: str
+
+
 @dataclass
 class RowPlan:
     number: int
-    values: dict  # column -> cell text, as read
+    values: dict  # column -> cell text, as read; a (clear) cell reads as blank
     action: str = ""  # new, update, unchanged, error
     proposed: ProposedAgreement | None = None
+    # The columns the row gives: its non-blank cells and the ones it clears. An update
+    # takes these from the row and keeps the agreement's other values.
+    given: frozenset = frozenset()
     agreement: Agreement | None = None
-    changes: list[str] = field(default_factory=list)
+    # An update's changes with their values (the directory sheets' rows name only the
+    # columns, in ``changes``).
+    value_changes: list[Change] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
     unresolved: list[UnresolvedName] = field(default_factory=list)
     unresolved_terms: list[UnresolvedTerm] = field(default_factory=list)
@@ -85,4 +99,8 @@ class RowPlan:
 
     @property
     def title(self) -> str:
-        return self.values.get("title", "")
+        """The row's title, else the title of the agreement it updates (a blank cell
+        keeps it)."""
+        return self.values.get("title") or (
+            self.agreement.title if self.agreement else ""
+        )
