@@ -343,3 +343,49 @@ def test_no_admin_page_of_the_agreement_workflow_has_an_inline_style(
         assert not re.search(r"\sstyle=", page_of(response)), url
     confirm = run_action(editor_client, Agreement, "move_to_withdrawn", [agreement])
     assert not re.search(r"\sstyle=", page_of(confirm))
+
+
+# -- Duplicates ------------------------------------------------------------------------
+
+
+def test_a_likely_duplicate_agreement_is_refused_with_a_link_unless_created_anyway(
+    curator_client,
+):
+    existing = make_agreement(
+        title="Joint research in disaster science",
+        us=("harvard-university",),
+        jp=("tohoku-university",),
+    )
+    data = agreement_form(participants=["harvard-university", "tohoku-university"])
+    before = Agreement.objects.count()
+
+    refused = curator_client.post(admin_url(Agreement, "add"), data)
+
+    assert refused.status_code == 200
+    link = admin_url(Agreement, "change", existing.pk)
+    assert f'<a href="{link}">{existing}</a>' in page_of(refused)
+    assert Agreement.objects.count() == before
+
+    created = curator_client.post(
+        admin_url(Agreement, "add"), data | {"create_anyway": "on"}
+    )
+
+    assert created.status_code == 302
+    assert Agreement.objects.count() == before + 1
+
+
+def test_editing_an_agreement_is_not_refused_as_a_duplicate_of_itself(curator_client):
+    data = agreement_form(participants=["harvard-university", "tohoku-university"])
+    curator_client.post(admin_url(Agreement, "add"), data)
+    agreement = Agreement.objects.get(title=data["title"])
+    change_url = admin_url(Agreement, "change", agreement.pk)
+    shown = curator_client.get(change_url)
+    assert "create_anyway" not in shown.context["adminform"].form.fields or (
+        'name="create_anyway"' not in page_of(shown)
+    )
+
+    response = curator_client.post(
+        change_url, resubmission(shown) | {"summary": "Now with a summary."}
+    )
+
+    assert response.status_code == 302

@@ -20,6 +20,7 @@ from registry.models import (
     AgreementParticipant,
     Classification,
     DataSource,
+    Discipline,
     ImportBatch,
     ImportChannel,
     Institution,
@@ -152,12 +153,14 @@ def test_an_import_is_recorded_and_its_history_entries_point_at_it(editor):
     assert {entry.history_type for entry in created} == {"+"}
     assert all(entry.history_user == editor for entry in created)
     assert AgreementParticipant.history.filter(import_batch=batch).count() == 6
-    # The creation entry shows the disciplines, as one written by a save would.
+    # The creation entry holds the agreement's parts, as one written by a save does.
     entry = Agreement.history.get(import_batch=batch, title=EARTHQUAKES["title"])
-    assert {link.discipline.slug for link in entry.disciplines.all()} == {
-        "earth-sciences",
-        "disaster-science-and-management",
-    }
+    assert set(
+        Discipline.objects.filter(
+            pk__in=[item["id"] for item in entry.parts["disciplines"]]
+        ).values_list("slug", flat=True)
+    ) == {"earth-sciences", "disaster-science-and-management"}
+    assert len(entry.parts["participants"]) == 4
     assert SourceRecord.history.filter(import_batch=batch).count() == 1
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -37,6 +38,7 @@ from .common import (
     kept_rows,
 )
 from .display import with_note
+from .duplicates import change_links, likely_duplicate_agreements
 from .queue_filters import MissingListFilter, SourcesCheckedListFilter
 from .uploads import (
     AgreementImportMixin,
@@ -83,9 +85,23 @@ class CompositionCheck:
     of the two formsets asks this shared check and raises the messages that concern it.
     """
 
-    def __init__(self, agreement, participants, partners, sources):
+    def __init__(self, agreement, participants, partners, sources, *, create_anyway):
         self.agreement = agreement
         self.participants, self.partners, self.sources = participants, partners, sources
+        self.create_anyway = create_anyway
+
+    @cached_property
+    def duplicates(self) -> list:
+        """For a new agreement, the ones it likely repeats (as imports find them),
+        unless the curator said it is another."""
+        if self.agreement.pk is not None or self.create_anyway:
+            return []
+        return likely_duplicate_agreements(
+            agreement=self.agreement,
+            institution_ids=[
+                row.institution.pk for row in kept_rows(self.participants)
+            ],
+        )
 
     @cached_property
     def errors(self) -> dict[str, list[str]]:
@@ -116,6 +132,20 @@ class CompositionCheckedFormSet(BaseInlineFormSet):
             messages_here = self.composition_check.errors.get(self.composition_key)
             if messages_here:
                 raise ValidationError(messages_here)
+            if self.composition_key == "participants" and (
+                duplicates := self.composition_check.duplicates
+            ):
+                raise ValidationError(
+                    format_html(
+                        gettext(
+                            "This agreement looks like {records}, already in the "
+                            "registry (the same or a close title, the same "
+                            "institutions). Edit that one instead, or tick “Create "
+                            "anyway” above if this is a different agreement."
+                        ),
+                        records=change_links(duplicates),
+                    )
+                )
 
 
 class ParticipantFormSet(CompositionCheckedFormSet):
@@ -171,6 +201,15 @@ def _participant_names(agreement, country):
 
 
 class AgreementAdminForm(forms.ModelForm):
+    # Read by CompositionCheck, which sees the participants the form does not.
+    create_anyway = forms.BooleanField(
+        label=_("Create anyway"),
+        required=False,
+        help_text=_(
+            "Tick only when the registry says this agreement looks like one it has, "
+            "and it is a different one."
+        ),
+    )
     change_reason = forms.CharField(
         label=_("Why this change?"),
         required=False,
@@ -289,7 +328,18 @@ class AgreementAdmin(
         "updated_by",
     ]
     fieldsets = [
-        (None, {"fields": ["public_id_column", "title", "title_ja", "summary"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "public_id_column",
+                    "title",
+                    "title_ja",
+                    "summary",
+                    "create_anyway",
+                ]
+            },
+        ),
         (
             _("Classification"),
             {"fields": ["classification", "program", "disciplines", "activity_types"]},
@@ -328,6 +378,14 @@ class AgreementAdmin(
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin_list()
 
+    def get_fieldsets(self, request, obj=None):
+        # "Create anyway" answers the duplicate check, which only new agreements get.
+        if obj is None:
+            return self.fieldsets
+        first, *rest = self.fieldsets
+        fields = [name for name in first[1]["fields"] if name != "create_anyway"]
+        return [(first[0], {**first[1], "fields": fields}), *rest]
+
     def get_search_results(self, request, queryset, search_term):
         pk = parse_public_id(search_term)
         if pk is not None:
@@ -344,7 +402,9 @@ class AgreementAdmin(
             for model in (AgreementParticipant, AgreementPartner, SourceRecord)
         ]
         if all(formset is not None for formset in checked) and checked[0].is_bound:
-            check = CompositionCheck(obj, *checked)
+            check = CompositionCheck(
+                obj, *checked, create_anyway=request.POST.get("create_anyway") == "on"
+            )
             for formset in checked:
                 formset.composition_check = check
         return formsets, inline_instances

@@ -68,7 +68,8 @@ def existing_matches(*, model, names, country=None, exclude_pk=None) -> list:
 
 
 def change_links(records):
-    """Links to the records' admin change pages, by name, escaped."""
+    """Links to the records' admin change pages, each named as it prints itself
+    (an institution by its name, an agreement by public ID and title), escaped."""
     return format_html_join(
         ", ",
         '<a href="{}">{}</a>',
@@ -78,7 +79,7 @@ def change_links(records):
                     f"admin:{record._meta.app_label}_{record._meta.model_name}_change",
                     args=[record.pk],
                 ),
-                record.name,
+                str(record),
             )
             for record in records
         ),
