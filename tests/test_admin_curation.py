@@ -11,6 +11,7 @@ from registry.models import (
     Agreement,
     Classification,
     DataSource,
+    Institution,
     ParticipantRole,
     PublicationState,
     SourceRecord,
@@ -389,3 +390,69 @@ def test_editing_an_agreement_is_not_refused_as_a_duplicate_of_itself(curator_cl
     )
 
     assert response.status_code == 302
+
+
+def second_tohoku():
+    return Institution.objects.create(
+        name="Tohoku Univ.",
+        slug="tohoku-univ",
+        country="JP",
+        institution_type="jp_national",
+    )
+
+
+def test_the_merge_page_proposes_the_record_with_more_agreements(editor_client):
+    busy = institution("tohoku-university")
+    quiet = Institution.objects.create(
+        name="Tohoku Univ.",
+        slug="tohoku-univ",
+        country="JP",
+        institution_type="jp_national",
+    )
+    make_agreement(title="Sendai ocean science", jp=("tohoku-university",))
+
+    page = page_of(
+        run_action(editor_client, Institution, "merge_institutions", [quiet, busy])
+    )
+
+    assert (
+        f'name="survivor" value="{busy.pk}" id="survivor-{busy.pk}" required checked'
+        in page
+    )
+    assert f'value="{quiet.pk}" id="survivor-{quiet.pk}">' in page
+
+
+def test_a_merge_reason_is_kept_on_the_institution_and_the_agreements(
+    editor_client,
+):
+    tohoku = institution("tohoku-university")
+    duplicate = Institution.objects.create(
+        name="Tohoku Univ.",
+        slug="tohoku-univ",
+        country="JP",
+        institution_type="jp_national",
+    )
+    agreement = make_agreement(title="Sendai ocean science", jp=("tohoku-univ",))
+
+    run_action(
+        editor_client,
+        Institution,
+        "merge_institutions",
+        [tohoku, duplicate],
+        apply="1",
+        survivor=str(tohoku.pk),
+        reason="Typed twice from two press releases",
+    )
+
+    assert tohoku.history.latest().history_change_reason == (
+        "Merged in: Tohoku Univ.: Typed twice from two press releases"
+    )
+    newest = agreement.history.latest("history_date", "history_id")
+    assert newest.history_change_reason == (
+        "Tohoku Univ. merged into Tohoku University: Typed twice from two press "
+        "releases"
+    )
+    assert [p["name"] for p in newest.parts["participants"]] == [
+        "Harvard University",
+        "Tohoku University",
+    ]

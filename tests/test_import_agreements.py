@@ -1314,3 +1314,21 @@ def test_the_admin_preview_lists_changes_and_says_how_to_erase(editor_client, ed
         str(row[0]) for row in workbook["Instructions"].iter_rows(values_only=True)
     )
     assert "To erase a value, write (clear) in its cell." in instructions
+
+
+@pytest.mark.django_db
+def test_an_imported_agreement_without_a_classification_follows_its_partners(editor):
+    """A blank classification is derived (consortium: it has a funder) and stays free
+    to follow the partners; a written one is the curator's choice."""
+    outcome = run(
+        sheet(EARTHQUAKES, {**CLERKSHIP, "classification": "collaborative"}),
+        user=editor,
+    )
+
+    assert not outcome.plan.has_errors
+    derived = Agreement.objects.get(title=EARTHQUAKES["title"])
+    chosen = Agreement.objects.get(title=CLERKSHIP["title"])
+    assert derived.classification == Classification.CONSORTIUM
+    assert not derived.classification_chosen
+    assert chosen.classification == Classification.COLLABORATIVE
+    assert chosen.classification_chosen

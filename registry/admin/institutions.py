@@ -76,6 +76,16 @@ class MergeForm(forms.Form):
         label=_("Keep this record"),
         empty_label=None,
     )
+    reason = forms.CharField(
+        label=_("Why?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kept in the history of the institution and of every agreement the "
+            "merge touches."
+        ),
+    )
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,9 +214,15 @@ class InstitutionAdmin(DirectoryAdmin):
 
     @admin.action(description=_("Merge selected duplicates into one institution"))
     def merge_institutions(self, request, queryset):
-        candidates = queryset.annotate(
-            participation_count=Count("participations", distinct=True),
-        ).prefetch_related("aliases", "identifiers")
+        # The record with most agreements first, and proposed as the one to keep:
+        # the fewest records change.
+        candidates = (
+            queryset.annotate(
+                participation_count=Count("participations", distinct=True),
+            )
+            .prefetch_related("aliases", "identifiers")
+            .order_by("-participation_count", "pk")
+        )
         if candidates.count() < 2:
             self.message_user(
                 request,
@@ -224,7 +240,10 @@ class InstitutionAdmin(DirectoryAdmin):
             ]
             try:
                 summary = institutions_merge(
-                    survivor=survivor, duplicates=duplicates, user=request.user
+                    survivor=survivor,
+                    duplicates=duplicates,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
                 )
             except (ValidationError, PermissionDenied) as error:
                 reason = (

@@ -52,6 +52,4 @@ class SourcesCheckedListFilter(admin.SimpleListFilter):
         if days is None:
             return queryset.filter(last_checked__isnull=True)
         since = timezone.localdate() - dt.timedelta(days=days)
-        return queryset.filter(
-            Q(last_checked__lt=since) | Q(last_checked__isnull=True)
-        )
+        return queryset.filter(Q(last_checked__lt=since) | Q(last_checked__isnull=True))

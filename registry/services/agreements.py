@@ -163,7 +163,8 @@ def agreement_save(
 
 @dataclass
 class NewAgreement:
-    """An agreement to create in bulk: its own fields set, its rows by primary key
+    """An agreement to create in bulk: its own fields set (``classification_chosen``
+    too: whether a classification given was the curator's), its rows by primary key
     (``institutions``: (pk, unit); ``partners``: (pk, role); ``sources``: (pk,
     identifier, url, retrieved_on))."""
 
@@ -195,7 +196,8 @@ def agreements_create(
     )
     for item in new:
         item.agreement.publication_state = PublicationState.DRAFT
-        item.agreement.classification_chosen = bool(item.agreement.classification)
+        if not item.agreement.classification:
+            item.agreement.classification_chosen = False
         check_agreement_composition(
             agreement=item.agreement,
             participants=[

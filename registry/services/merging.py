@@ -52,14 +52,19 @@ FIELDS_FILLED_FROM_DUPLICATE = (
 
 
 def institutions_merge(
-    *, survivor: Institution, duplicates: Sequence[Institution], user
+    *,
+    survivor: Institution,
+    duplicates: Sequence[Institution],
+    user,
+    reason: str = "",
 ) -> MergeSummary:
     """Fold duplicate records into ``survivor`` and delete them, losing nothing.
 
     Every participation, alias, identifier, campus and case-study link moves to the
     survivor; the duplicates' names become aliases; blank fields of the survivor are
     filled from them; their slugs redirect to the survivor; the history records who
-    merged what, on the survivor and on every agreement the merge touched.
+    merged what (and ``reason``, why), on the survivor and on every agreement the
+    merge touched.
     """
     if not user.has_perms(
         ["registry.change_institution", "registry.delete_institution"]
@@ -169,18 +174,23 @@ def institutions_merge(
             }
             duplicate.delete()
         survivor._history_user = user
-        survivor._change_reason = _("Merged in: %(names)s") % {
-            "names": "; ".join(summary.merged)
-        }
+        survivor._change_reason = _with_reason(
+            _("Merged in: %(names)s") % {"names": "; ".join(summary.merged)}, reason
+        )
         survivor.save()
-        reason = _("%(duplicates)s merged into %(survivor)s") % {
-            "duplicates": "; ".join(summary.merged),
-            "survivor": survivor,
-        }
+        note = _with_reason(
+            _("%(duplicates)s merged into %(survivor)s")
+            % {"duplicates": "; ".join(summary.merged), "survivor": survivor},
+            reason,
+        )
         for agreement in Agreement.objects.filter(pk__in=touched):
-            record_version(agreement=agreement, user=user, reason=reason)
+            record_version(agreement=agreement, user=user, reason=note)
         refresh_agreement_index(agreement_ids=agreements_of(institutions=[survivor]))
     return summary
+
+
+def _with_reason(what: str, reason: str) -> str:
+    return f"{what}: {reason}" if reason else what
 
 
 def _move_participations(duplicate, survivor, summary, user) -> None:

@@ -31,9 +31,9 @@ def curation_queue(context) -> list[dict]:
                 "label": _("Drafts touched by imports"),
                 "count": Agreement.objects.filter(
                     publication_state=PublicationState.DRAFT,
-                    pk__in=Agreement.history.filter(
-                        import_batch__isnull=False
-                    ).values("id"),
+                    pk__in=Agreement.history.filter(import_batch__isnull=False).values(
+                        "id"
+                    ),
                 ).count(),
                 "url": f"{agreements}?publication_state__exact="
                 f"{PublicationState.DRAFT}&import_batch=any",
@@ -65,8 +65,7 @@ def curation_queue(context) -> list[dict]:
                 "count": ImportBatch.objects.filter(
                     Q(skipped__gt=0) | ~Q(summary="")
                 ).count(),
-                "url": reverse("admin:registry_importbatch_changelist")
-                + "?problems=1",
+                "url": reverse("admin:registry_importbatch_changelist") + "?problems=1",
             }
         )
     return queue

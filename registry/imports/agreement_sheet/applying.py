@@ -50,7 +50,10 @@ def _create(rows: list[RowPlan], *, user, batch, reason) -> list[int]:
     new = [
         NewAgreement(
             agreement=Agreement(
-                **{name: getattr(row.proposed, name) for name in SCALAR_FIELDS}
+                **{name: getattr(row.proposed, name) for name in SCALAR_FIELDS},
+                # Planning fills a blank classification in; only a written one is
+                # the curator's choice.
+                classification_chosen="classification" in row.given,
             ),
             institutions=row.proposed.participants,
             partners=row.proposed.partners,
