@@ -20,14 +20,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 
 from .dates import parse_partial_date
 from .models import (
     ActivityType,
     ActivityTypeAlias,
     Agreement,
-    AgreementParticipant,
-    AgreementPartner,
     CaseStudy,
     DataSource,
     DataSourceAlias,
@@ -39,13 +38,14 @@ from .models import (
     InstitutionRedirect,
     Organization,
     OrganizationAlias,
+    ParticipantRole,
     Program,
     PublicationState,
     Region,
     SourceRecord,
 )
-from .rules import ProposedParticipant, check_agreement_composition
 from .search import agreements_of, refresh_agreement_index
+from .services.agreements import Participant, Partner, Source, agreement_save
 
 DEFAULT_DIRECTORY = Path(settings.BASE_DIR) / "fixtures"
 CHANGE_REASON = "Reference data (fixtures/)"
@@ -418,56 +418,51 @@ class _Loader:
                     setattr(agreement, f"{end}_date", date)
                     setattr(agreement, f"{end}_precision", precision)
             participants = [
-                (self._lookup(institutions, [p["institution"]], label)[0], p)
+                Participant(
+                    self._lookup(institutions, [p["institution"]], label)[0],
+                    p.get("unit", ""),
+                    p.get("role", ParticipantRole.PARTNER),
+                )
                 for p in row["participants"]
             ]
             partners = [
-                (self._lookup(organizations, [p["organization"]], label)[0], p)
+                Partner(
+                    self._lookup(organizations, [p["organization"]], label)[0],
+                    p["role"],
+                )
                 for p in row.get("partners", [])
             ]
+            records = [
+                Source(
+                    self._lookup(sources, [record["data_source"]], label)[0],
+                    record.get("source_identifier", ""),
+                    record.get("url", ""),
+                    parse_date(record["retrieved_on"])
+                    if record.get("retrieved_on")
+                    else None,
+                )
+                for record in row["sources"]
+            ]
             try:
-                check_agreement_composition(
+                agreement.full_clean()
+                # The one write path: rules, history with every part, the index.
+                agreement_save(
                     agreement=agreement,
-                    participants=[
-                        ProposedParticipant(institution=i, unit=p.get("unit", ""))
-                        for i, p in participants
-                    ],
-                    partners=[organization for organization, _ in partners],
-                    sources=len(row.get("sources", [])),
+                    participants=participants,
+                    partners=partners,
+                    sources=records,
+                    disciplines=self._lookup(
+                        disciplines, row.get("disciplines", []), label
+                    ),
+                    activities=self._lookup(
+                        activities, row.get("activities", []), label
+                    ),
+                    user=self.user,
+                    reason=CHANGE_REASON,
                 )
             except ValidationError as error:
                 raise ReferenceDataError(f"{label}: {describe_errors(error)}") from None
-            if agreement.publication_state == PublicationState.PUBLISHED:
-                agreement.published_at = timezone.now()
-            self.save(agreement, label)
-            for institution, participant in participants:
-                AgreementParticipant.objects.create(
-                    agreement=agreement,
-                    institution=institution,
-                    role=participant.get("role", "partner"),
-                    unit=participant.get("unit", ""),
-                )
-            for organization, partner in partners:
-                AgreementPartner.objects.create(
-                    agreement=agreement, organization=organization, role=partner["role"]
-                )
-            for record in row["sources"]:
-                SourceRecord.objects.create(
-                    agreement=agreement,
-                    data_source=self._lookup(sources, [record["data_source"]], label)[
-                        0
-                    ],
-                    source_identifier=record.get("source_identifier", ""),
-                    url=record.get("url", ""),
-                    retrieved_on=record.get("retrieved_on"),
-                )
             self.touched[Agreement].add(agreement.pk)
-            agreement.disciplines.set(
-                self._lookup(disciplines, row.get("disciplines", []), label)
-            )
-            agreement.activity_types.set(
-                self._lookup(activities, row.get("activities", []), label)
-            )
             report.created += 1
 
     def load_case_studies(self):
