@@ -192,6 +192,7 @@ def test_charts_have_text_alternatives(site, page):
 
 
 ADMIN_PAGES = {
+    "home": "/admin/",
     "agreement-changelist": "/admin/registry/agreement/",
     "agreement-add": "/admin/registry/agreement/add/",
     "institution-changelist": "/admin/registry/institution/",
@@ -208,6 +209,7 @@ def test_the_admin_fits_1280_px(site, page):
     pages = {
         **ADMIN_PAGES,
         "agreement-change": f"/admin/registry/agreement/{agreement.pk}/change/",
+        "agreement-history": f"/admin/registry/agreement/{agreement.pk}/history/",
         "institution-change": "/admin/registry/institution/"
         f"{Institution.objects.order_by('pk').first().pk}/change/",
     }
