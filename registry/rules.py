@@ -33,6 +33,30 @@ def derive_classification(*, has_partners: bool) -> str:
     return Classification.CONSORTIUM if has_partners else Classification.COLLABORATIVE
 
 
+def settle_classification(
+    agreement: Agreement, *, saved: Agreement | None = None
+) -> None:
+    """Before the rules: a blank classification follows the partners
+    (``check_agreement_composition`` derives it); so does one the curator has not
+    chosen, while it is given back unchanged (a form, a sheet or an API client
+    repeats what it was shown), so it is blanked. Any other value is the curator's
+    choice, and ``classification_chosen`` says which it is. ``saved``: the agreement
+    as stored, where the caller has it already (an import's plan); else it is read."""
+    if saved is None and agreement.pk is not None:
+        saved = (
+            Agreement.objects.filter(pk=agreement.pk)
+            .only("classification", "classification_chosen")
+            .first()
+        )
+    if (
+        saved is not None
+        and not saved.classification_chosen
+        and agreement.classification == saved.classification
+    ):
+        agreement.classification = ""
+    agreement.classification_chosen = bool(agreement.classification)
+
+
 def check_agreement_composition(
     *,
     agreement: Agreement,

@@ -279,3 +279,44 @@ def test_a_chosen_classification_is_kept_and_the_rules_say_what_is_wrong(editor)
         )
 
     assert "A collaborative agreement" in refused.value.message_dict["partners"][0]
+
+
+def api_write(client, method, url, data):
+    response = getattr(client, method)(url, data, content_type="application/json")
+    assert response.status_code in {200, 201}, response.content
+    return response.json()
+
+
+def test_the_api_takes_a_reason_and_lets_the_classification_follow(editor_client):
+    made = api_write(
+        editor_client,
+        "post",
+        "/api/v1/agreements/",
+        {
+            "title": "Ocean robotics for disaster response",
+            "participants": [
+                {"institution": "harvard-university"},
+                {"institution": "tohoku-university"},
+            ],
+            "change_reason": "Press release",
+        },
+    )
+    agreement = Agreement.objects.get(pk=int(made["public_id"].split("-")[1]))
+    assert not agreement.classification_chosen
+
+    api_write(
+        editor_client,
+        "patch",
+        f"/api/v1/agreements/{made['public_id']}/",
+        {
+            "partners": [{"organization": "takeda-pharmaceutical-company"}],
+            "change_reason": "Takeda joined as a sponsor",
+        },
+    )
+
+    agreement.refresh_from_db()
+    assert agreement.classification == Classification.CONSORTIUM
+    reasons = [
+        version.entry.history_change_reason for version in versions_of(agreement)
+    ]
+    assert reasons == ["Takeda joined as a sponsor", "Press release"]

@@ -1332,3 +1332,24 @@ def test_an_imported_agreement_without_a_classification_follows_its_partners(edi
     assert not derived.classification_chosen
     assert chosen.classification == Classification.COLLABORATIVE
     assert chosen.classification_chosen
+
+
+@pytest.mark.django_db
+def test_a_partner_added_by_an_import_moves_a_classification_nobody_chose(editor):
+    run(sheet(CLERKSHIP), user=editor)
+    agreement = Agreement.objects.get(title=CLERKSHIP["title"])
+    assert agreement.classification == Classification.COLLABORATIVE
+
+    outcome = run(
+        sheet(
+            {
+                "public_id": agreement.public_id,
+                "partners": "National Science Foundation (funder)",
+            }
+        ),
+        user=editor,
+    )
+
+    assert not outcome.plan.has_errors, errors_of(outcome.plan)
+    agreement.refresh_from_db()
+    assert agreement.classification == Classification.CONSORTIUM

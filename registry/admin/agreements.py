@@ -23,7 +23,11 @@ from ..models import (
     Status,
     parse_public_id,
 )
-from ..rules import ProposedParticipant, check_agreement_composition
+from ..rules import (
+    ProposedParticipant,
+    check_agreement_composition,
+    settle_classification,
+)
 from ..services import (
     Participant,
     Partner,
@@ -105,11 +109,13 @@ class CompositionCheck:
 
     @cached_property
     def errors(self) -> dict[str, list[str]]:
+        # Checked on a copy: the write service must see the classification as
+        # given, to know whether anybody chose it.
+        checked = copy.copy(self.agreement)
+        settle_classification(checked)
         try:
             check_agreement_composition(
-                # A copy: the check derives a blank classification, which the write
-                # service must still see blank to know nobody chose it.
-                agreement=copy.copy(self.agreement),
+                agreement=checked,
                 participants=[
                     ProposedParticipant(institution=row.institution, unit=row.unit)
                     for row in kept_rows(self.participants)

@@ -353,7 +353,10 @@ class AgreementViewSet(viewsets.ModelViewSet):
                 # The workflow's rules and permissions: a curator cannot publish
                 # (PermissionDenied, a 403), a refused move undoes the whole write.
                 moved = publication_move(
-                    records=[agreement], state=target, user=self.request.user
+                    records=[agreement],
+                    state=target,
+                    user=self.request.user,
+                    reason=writer.validated_data.get("change_reason", ""),
                 )
                 if moved.refused:
                     raise ValidationError({"publication_state": [moved.refused[0][1]]})

@@ -41,7 +41,11 @@ from ..models import (
     SearchIndexVersion,
     SourceRecord,
 )
-from ..rules import ProposedParticipant, check_agreement_composition
+from ..rules import (
+    ProposedParticipant,
+    check_agreement_composition,
+    settle_classification,
+)
 from ..search import (
     AgreementIndexer,
     AgreementParts,
@@ -108,7 +112,7 @@ def agreement_save(
             ]
         if partners is None:
             partners = [Partner.of(row) for row in current[AgreementPartner]]
-        _settle_classification(agreement)
+        settle_classification(agreement)
         check_agreement_composition(
             agreement=agreement,
             participants=[
@@ -284,26 +288,6 @@ def agreements_create(
     )
     fill_version_parts(created.filter(parts__isnull=True))
     return agreements
-
-
-def _settle_classification(agreement) -> None:
-    """A blank classification follows the partners (the rules derive it); so does one
-    the curator has not chosen, while it is given back unchanged (a form or a sheet
-    repeats what it was shown). Any other value is the curator's choice."""
-    stored = None
-    if agreement.pk is not None:
-        stored = (
-            Agreement.objects.filter(pk=agreement.pk)
-            .values("classification", "classification_chosen")
-            .first()
-        )
-    if (
-        stored is not None
-        and not stored["classification_chosen"]
-        and agreement.classification == stored["classification"]
-    ):
-        agreement.classification = ""
-    agreement.classification_chosen = bool(agreement.classification)
 
 
 def _current_rows(agreement) -> dict:

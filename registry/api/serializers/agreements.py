@@ -1,6 +1,8 @@
 """What the API shows of an agreement (its one representation, registry.representation)
 and what a staff write of one may send."""
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -27,7 +29,11 @@ from ...representation import (
     agreement_row,
     public_agreement,
 )
-from ...rules import ProposedParticipant, check_agreement_composition
+from ...rules import (
+    ProposedParticipant,
+    check_agreement_composition,
+    settle_classification,
+)
 from ...services import Participant, Partner, Source, agreement_save
 from .common import (
     DisciplineRefSerializer,
@@ -236,6 +242,16 @@ class AgreementWriteSerializer(JSONTypes, serializers.Serializer):
     publication_state = serializers.ChoiceField(
         choices=PublicationState.choices, required=False
     )
+    change_reason = serializers.CharField(
+        write_only=True,
+        allow_blank=True,
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Why this change is made: kept with the agreement's new version in its "
+            "history."
+        ),
+    )
 
     FIELDS = (
         "title",
@@ -310,9 +326,13 @@ class AgreementWriteSerializer(JSONTypes, serializers.Serializer):
                 if agreement.pk
                 else []
             )
+        # Checked on a copy: the write service must see the classification as
+        # given, to know whether anybody chose it.
+        checked = copy.copy(proposed)
+        settle_classification(checked)
         try:
             check_agreement_composition(
-                agreement=proposed,
+                agreement=checked,
                 participants=[
                     ProposedParticipant(institution=p["institution"], unit=p["unit"])
                     for p in participants
@@ -371,6 +391,7 @@ class AgreementWriteSerializer(JSONTypes, serializers.Serializer):
                 disciplines=data.get("disciplines"),
                 activities=data.get("activities"),
                 user=user,
+                reason=data.get("change_reason", ""),
             )
         except DjangoValidationError as error:
             raise serializers.ValidationError(api_errors(error)) from None

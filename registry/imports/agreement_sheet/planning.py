@@ -21,6 +21,7 @@ from ...models import (
 from ...rules import (
     ProposedParticipant,
     check_agreement_composition,
+    settle_classification,
 )
 from ...search import fold
 from ..cells import cell, quoted
@@ -260,9 +261,11 @@ def _check_rules(plan: SheetPlan) -> None:
             row.agreement.publication_state if row.agreement else PublicationState.DRAFT
         )
         candidate = Agreement(
+            pk=row.agreement.pk if row.agreement else None,
             **{name: getattr(proposed, name) for name in SCALAR_FIELDS},
             publication_state=state,
         )
+        settle_classification(candidate, saved=row.agreement)
         try:
             candidate.clean()
             check_agreement_composition(
