@@ -9,9 +9,11 @@ from django.urls import reverse
 
 from registry.models import (
     Agreement,
+    CaseStudy,
     Classification,
     DataSource,
     Institution,
+    Organization,
     ParticipantRole,
     PublicationState,
     SourceRecord,
@@ -456,3 +458,15 @@ def test_a_merge_reason_is_kept_on_the_institution_and_the_agreements(
         "Harvard University",
         "Tohoku University",
     ]
+
+
+@pytest.mark.parametrize("model", [Institution, Organization, CaseStudy])
+def test_the_other_history_pages_have_no_inline_style(editor_client, model):
+    record = model.objects.order_by("pk").first()
+    record._change_reason = "Checked for inline styles"
+    record.save()
+
+    page = page_of(editor_client.get(admin_url(model, "history", record.pk)))
+
+    assert "Checked for inline styles" in page
+    assert not re.search(r"\sstyle=", page)
