@@ -5,6 +5,7 @@ review queue's filters and counts, and no inline style (the CSP forbids it)."""
 import re
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
 from registry.models import (
@@ -470,3 +471,27 @@ def test_the_other_history_pages_have_no_inline_style(editor_client, model):
 
     assert "Checked for inline styles" in page
     assert not re.search(r"\sstyle=", page)
+
+
+ADMIN_VIEWS = [
+    (model, view)
+    for model in (m for m in admin.site._registry if m._meta.app_label == "registry")
+    for view in ("changelist", "add", "change", "history")
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "view"),
+    ADMIN_VIEWS,
+    ids=[f"{model._meta.model_name}-{view}" for model, view in ADMIN_VIEWS],
+)
+def test_no_admin_page_of_any_model_has_an_inline_style(editor_client, model, view):
+    record = model._default_manager.order_by("pk").first()
+    if record is None and view in {"change", "history"}:
+        pytest.skip(f"no {model._meta.verbose_name} in the reference data")
+    args = [] if view in {"changelist", "add"} else [record.pk]
+
+    response = editor_client.get(admin_url(model, view, *args))
+
+    assert response.status_code in {200, 403}
+    assert not re.search(r"\sstyle=", page_of(response))
