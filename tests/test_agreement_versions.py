@@ -13,6 +13,7 @@ from registry.models import (
     Institution,
     ParticipantRole,
     PartnerRole,
+    Program,
 )
 from registry.services import (
     Participant,
@@ -320,3 +321,65 @@ def test_the_api_takes_a_reason_and_lets_the_classification_follow(editor_client
         version.entry.history_change_reason for version in versions_of(agreement)
     ]
     assert reasons == ["Takeda joined as a sponsor", "Press release"]
+
+
+def test_a_revert_to_a_version_whose_program_was_deleted_says_so(editor):
+    program = Program.objects.create(name="Short-lived program", slug="short-lived")
+    agreement = Agreement(title="Quantum sensing", program=program)
+    agreement_save(
+        agreement=agreement,
+        participants=[
+            Participant(institution("harvard-university")),
+            Participant(institution("tohoku-university")),
+        ],
+        user=editor,
+    )
+    first = versions_of(agreement)[0].entry
+    agreement.program = None
+    agreement_save(agreement=agreement, user=editor)
+    program.delete()
+
+    with pytest.raises(ValidationError) as refused:
+        agreement_revert(agreement=agreement, entry=first, user=editor)
+
+    assert refused.value.messages == [
+        "This version names records that no longer exist (merged or deleted since): "
+        "its program. Edit the agreement instead."
+    ]
+
+
+def test_a_long_reason_is_kept_whole_on_every_history_table(editor):
+    reason = "Corrected from the signed memorandum. " * 20
+    agreement = new_agreement(editor)
+
+    agreement_save(
+        agreement=agreement,
+        participants=[Participant(institution("harvard-university"))],
+        sources=[],
+        user=editor,
+        reason=reason,
+    )
+
+    assert versions_of(agreement)[0].entry.history_change_reason == reason
+    removed = agreement.participants.model.history.filter(
+        agreement_id=agreement.pk, history_type="-"
+    ).get()
+    assert removed.history_change_reason == reason
+
+
+def test_reverting_to_a_version_that_followed_the_partners_follows_them_again(
+    editor,
+):
+    agreement = new_agreement(editor)
+    collaborative = versions_of(agreement)[0].entry
+    agreement_save(
+        agreement=agreement,
+        partners=[Partner(organization("takeda-pharmaceutical-company"))],
+        user=editor,
+    )
+
+    agreement_revert(agreement=agreement, entry=collaborative, user=editor)
+
+    agreement.refresh_from_db()
+    assert agreement.classification == Classification.COLLABORATIVE
+    assert not agreement.classification_chosen

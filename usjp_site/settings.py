@@ -287,7 +287,12 @@ SEARCHES_PER_PROCESS = env_int("SEARCHES_PER_PROCESS", 1)
 SEARCH_WAIT_SECONDS = env_float("SEARCH_WAIT_SECONDS", 20)
 EXPORT_RETRY_AFTER_SECONDS = env_int("EXPORT_RETRY_AFTER_SECONDS", 10)
 
-SIMPLE_HISTORY_REVERT_DISABLED = False
+# django-simple-history's revert saves a form alone, around the write services: it
+# reported success and changed nothing. Agreements restore versions through theirs
+# (registry.admin.versions); other records keep a read-only list of changes.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# Why a change was made may take a paragraph (a withdrawal, a merge, a revert).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # How long a process may answer searches before checking whether the registry changed
 # (registry.engine; a check is one indexed one-row query): a change shows in public

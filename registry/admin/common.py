@@ -22,6 +22,7 @@ from ..services import (
     publish_permission,
     stamp_publication,
 )
+from ..services.workflow import NEEDS_PUBLISH_PERMISSION
 from .display import with_note
 from .uploads import SheetImportExportMixin
 
@@ -58,6 +59,9 @@ def _report_transition(modeladmin, request, result, verb):
         )
 
 
+LISTED_ON_CONFIRMATION = 100
+
+
 class PublicationMoveForm(forms.Form):
     """The second step of a publication action: why (kept in each record's history;
     a withdrawal must say), and a confirmation."""
@@ -88,6 +92,17 @@ class PublicationMoveForm(forms.Form):
 
 def _publication_action(state, verb, description):
     def action(modeladmin, request, queryset):
+        if state in NEEDS_PUBLISH_PERMISSION and not request.user.has_perm(
+            publish_permission(modeladmin.model)
+        ):
+            # Refused before the confirmation page asks why.
+            modeladmin.message_user(
+                request,
+                _("You may not publish or withdraw %(things)s.")
+                % {"things": modeladmin.model._meta.verbose_name_plural},
+                messages.ERROR,
+            )
+            return None
         form = PublicationMoveForm(
             request.POST if "apply" in request.POST else None, state=state
         )
@@ -100,6 +115,8 @@ def _publication_action(state, verb, description):
                     "opts": modeladmin.model._meta,
                     "title": description,
                     "records": queryset,
+                    # Listed up to a page's worth; all are moved.
+                    "shown": queryset[:LISTED_ON_CONFIRMATION],
                     "form": form,
                     "action": action.__name__,
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -120,7 +137,7 @@ def _publication_action(state, verb, description):
         return None
 
     action.__name__ = f"move_to_{state}"
-    return admin.action(description=description)(action)
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 PUBLICATION_ACTIONS = [
@@ -217,16 +234,6 @@ class WrittenByService:
     def write(self, request, form, rows):
         raise NotImplementedError
 
-    def revert_disabled(self, request, obj=None):
-        # simple-history's revert saves the form alone, which the service never sees:
-        # it would report success and change nothing. Agreements restore versions
-        # through their service (admin.versions).
-        return True
-
-    def history_view_title(self, request, obj):
-        # A list of changes, whether or not it offers a revert.
-        return _("Change history: %s") % obj
-
     def save_model(self, request, obj, form, change):
         """Nothing yet: written with its inlines, in save_related."""
 
@@ -247,8 +254,25 @@ class WrittenByService:
             formset.deleted_objects = done.deleted
 
 
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's list of a record's changes, without its revert
+    (``SIMPLE_HISTORY_REVERT_DISABLED``): it saved the old version's form around the
+    record's write service and publication rules. A version's page only shows it."""
+
+    def history_view_title(self, request, obj):
+        return _("Change history: %s") % obj
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class DirectoryAdmin(
-    WrittenByService, SheetImportExportMixin, RegistryAdminDefaults, SimpleHistoryAdmin
+    WrittenByService,
+    SheetImportExportMixin,
+    RegistryAdminDefaults,
+    ReadOnlyHistoryAdmin,
 ):
     """Institutions and organizations: written by their service, uploaded and
     downloaded as sheets, with their history."""

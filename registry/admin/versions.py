@@ -13,9 +13,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..services import agreement_revert
-from ..services.versions import compare, field_values, part_items, versions_of
+from ..services.versions import (
+    compare,
+    current_version,
+    field_values,
+    part_items,
+    version_of,
+    versions_of,
+)
 
 TEMPLATES = "admin/registry/agreement/"
+# The compare form's two choices (versions.html).
+PICKS = ("older", "newer")
 
 
 class RevertForm(forms.Form):
@@ -82,10 +91,8 @@ class AgreementVersionsMixin:
 
     def compare_view(self, request, object_id):
         agreement = self._agreement(request, object_id)
-        by_id = {v.entry.history_id: v for v in versions_of(agreement)}
-        try:
-            chosen = [by_id[int(request.GET[key])] for key in ("older", "newer")]
-        except (KeyError, ValueError):
+        chosen = [version_of(agreement, request.GET.get(key)) for key in PICKS]
+        if None in chosen:
             messages.error(request, _("Choose two versions of this agreement."))
             return HttpResponseRedirect(self._url("history", agreement))
         older, newer = sorted(chosen, key=lambda version: version.number)
@@ -104,10 +111,7 @@ class AgreementVersionsMixin:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """One version, whole, and the form that restores it."""
         agreement = self._agreement(request, object_id)
-        versions = versions_of(agreement)
-        version = next(
-            (v for v in versions if str(v.entry.history_id) == version_id), None
-        )
+        version = version_of(agreement, version_id)
         if version is None:
             raise Http404(_("This agreement has no such version."))
         may_revert = self.has_change_permission(request, agreement)
@@ -134,7 +138,8 @@ class AgreementVersionsMixin:
                         % {"agreement": agreement, "number": version.number},
                     )
                     return HttpResponseRedirect(self._url("history", agreement))
-        current = versions[0]
+        current = current_version(agreement)
+        is_current = current.number == version.number
         context = self._context(
             request,
             agreement,
@@ -143,10 +148,8 @@ class AgreementVersionsMixin:
             version=version,
             parts=part_items(version.entry),
             fields=field_values(version.entry),
-            since=compare(version.entry, current.entry)
-            if current.number != version.number
-            else [],
-            is_current=current.number == version.number,
+            since=[] if is_current else compare(version.entry, current.entry),
+            is_current=is_current,
             form=form,
             may_revert=may_revert,
         )

@@ -4,7 +4,6 @@ of case studies."""
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import (
     ActivityType,
@@ -20,6 +19,7 @@ from ..models import (
 from .common import (
     PUBLICATION_ACTIONS,
     PublicationWorkflowMixin,
+    ReadOnlyHistoryAdmin,
     RegistryAdminDefaults,
     ReindexMixin,
 )
@@ -110,7 +110,7 @@ class RegionAdmin(RegistryAdminDefaults, admin.ModelAdmin):
 
 @admin.register(CaseStudy)
 class CaseStudyAdmin(
-    RegistryAdminDefaults, PublicationWorkflowMixin, SimpleHistoryAdmin
+    RegistryAdminDefaults, PublicationWorkflowMixin, ReadOnlyHistoryAdmin
 ):
     list_display = [
         "title",

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from ..dates import DatePrecision, format_partial_date, period_bounds
 from ..display import money_label, partial_date_label
+from .agreement_versions import AGREEMENT_VERSIONS
 from .common import (
     BilingualNameMixin,
     PublishableModel,
@@ -35,27 +36,6 @@ from .terms import (
     status_on,
     status_rule,
     year_span,
-)
-
-
-class AgreementVersionParts(models.Model):
-    """Added to the agreement's history table: what hung on the agreement when the
-    entry was written (participants, partners, sources, disciplines, activities; see
-    ``registry.services.versions``), so one entry is one whole version. None in
-    entries written before the log kept them."""
-
-    parts = models.JSONField(_("parts"), null=True, blank=True, editable=False)
-
-    class Meta:
-        abstract = True
-
-
-# One entry a write, made by the write service once the agreement's rows are written
-# (registry.services.versions.record_version); its reason may be a paragraph.
-AGREEMENT_VERSIONS = HistoricalRecords(
-    bases=[ImportBatchLink, AgreementVersionParts],
-    excluded_fields=["search_title", "search_text"],
-    history_change_reason_field=models.TextField(null=True),
 )
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -18,7 +19,8 @@ from ..models import (
     ParticipantRole,
 )
 from ..search import agreements_of, refresh_agreement_index
-from .versions import record_version
+from .rows import with_reason
+from .versions import fill_version_parts
 
 
 @dataclass
@@ -174,23 +176,30 @@ def institutions_merge(
             }
             duplicate.delete()
         survivor._history_user = user
-        survivor._change_reason = _with_reason(
+        survivor._change_reason = with_reason(
             _("Merged in: %(names)s") % {"names": "; ".join(summary.merged)}, reason
         )
         survivor.save()
-        note = _with_reason(
+        note = with_reason(
             _("%(duplicates)s merged into %(survivor)s")
             % {"duplicates": "; ".join(summary.merged), "survivor": survivor},
             reason,
         )
-        for agreement in Agreement.objects.filter(pk__in=touched):
-            record_version(agreement=agreement, user=user, reason=note)
+        # One version each, written in bulk: a large university's merge touches
+        # thousands.
+        merged_at = timezone.now()
+        Agreement.history.bulk_history_create(
+            list(Agreement.objects.filter(pk__in=touched)),
+            update=True,
+            default_user=user,
+            default_change_reason=note,
+            default_date=merged_at,
+        )
+        fill_version_parts(
+            Agreement.history.filter(id__in=touched, history_date=merged_at)
+        )
         refresh_agreement_index(agreement_ids=agreements_of(institutions=[survivor]))
     return summary
-
-
-def _with_reason(what: str, reason: str) -> str:
-    return f"{what}: {reason}" if reason else what
 
 
 def _move_participations(duplicate, survivor, summary, user) -> None:

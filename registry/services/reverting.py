@@ -12,9 +12,11 @@ from ..models import (
     Discipline,
     Institution,
     Organization,
+    Program,
 )
 from .agreements import Participant, Partner, Source, agreement_save
-from .rows import RowChanges
+from .rows import RowChanges, with_reason
+from .versions import version_numbers
 
 # What a revert restores: the agreement's content. Its publication state moves only
 # through the workflow, and who created it or when it was published is not content.
@@ -23,7 +25,6 @@ RESTORED_FIELDS = (
     "title_ja",
     "summary",
     "classification",
-    "classification_chosen",
     "program_id",
     "start_date",
     "start_precision",
@@ -53,18 +54,29 @@ def agreement_revert(
     if entry.id != agreement.pk:
         raise ValidationError(_("That version belongs to another agreement."))
     rows = _restored_rows(entry.parts) if entry.parts is not None else {}
+    if entry.program_id and not Program.objects.filter(pk=entry.program_id).exists():
+        raise ValidationError(_missing([_("its program")]))
     for name in RESTORED_FIELDS:
         setattr(agreement, name, getattr(entry, name))
-    number = agreement.history.filter(
-        history_date__lte=entry.history_date, history_id__lte=entry.history_id
-    ).count()
-    note = _("Reverted to version %(number)s") % {"number": number}
+    if not entry.classification_chosen:
+        # It followed the partners then: it follows the restored ones now.
+        agreement.classification = ""
+    note = _("Reverted to version %(number)s") % {
+        "number": version_numbers(agreement)[entry.history_id]
+    }
     return agreement_save(
         agreement=agreement,
         user=user,
-        reason=f"{note}: {reason}" if reason else note,
+        reason=with_reason(note, reason),
         **rows,
     )
+
+
+def _missing(names) -> str:
+    return _(
+        "This version names records that no longer exist (merged or deleted "
+        "since): %(names)s. Edit the agreement instead."
+    ) % {"names": "; ".join(names)}
 
 
 def _restored_rows(parts: dict) -> dict:
@@ -83,13 +95,7 @@ def _restored_rows(parts: dict) -> dict:
         }
     )
     if missing:
-        raise ValidationError(
-            _(
-                "This version names records that no longer exist (merged or deleted "
-                "since): %(names)s. Edit the agreement instead."
-            )
-            % {"names": "; ".join(missing)}
-        )
+        raise ValidationError(_missing(missing))
 
     def records(kind):
         return [(found[kind][item["id"]], item) for item in parts.get(kind, [])]

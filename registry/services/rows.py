@@ -81,6 +81,11 @@ def attribute(record, *, user, reason: str) -> None:
     record._change_reason = reason or None
 
 
+def with_reason(what: str, reason: str) -> str:
+    """What a change did, followed by why when a curator said why."""
+    return f"{what}: {reason}" if reason else what
+
+
 def unique(rows) -> list:
     """The rows, each ``key`` once (the first)."""
     return list({row.key: row for row in reversed(rows)}.values())[::-1]

@@ -2,11 +2,13 @@
 and what hangs on it (participants, partners, sources, disciplines, activities), so
 any two versions can be compared and any one restored.
 
-The write service (``agreement_save``), bulk creation, publication moves and merges
-each end with ``record_version`` (or fill ``parts`` in bulk), so an entry is written
-once the rows are, with who, when and why. The parts are kept as a snapshot with the
-names of the time: a version reads as it was even after a record is renamed, and the
-primary keys say what a revert restores.
+The write service (``agreement_save``) ends with ``record_version``, once the rows are
+written; bulk creation and merges write their entries in bulk and then
+``fill_version_parts``; any other save of an agreement (a publication move) gets its
+parts from ``_keep_parts``. Each entry says who, when and why. The parts are kept as a
+snapshot with the names of the time, so a version reads as it was; versions are
+compared by primary keys (``PART_KEYS``), so a rename is not a change of the
+agreements, and the keys say what a revert restores.
 """
 
 from collections.abc import Iterable
@@ -24,6 +26,7 @@ from ..models import (
     SourceRecord,
 )
 from ..models.agreements import AGREEMENT_VERSIONS
+from .rows import attribute
 
 # Entries given their parts at once after a bulk write: an import of ten thousand
 # agreements reads their rows 500 agreements at a time.
@@ -36,23 +39,6 @@ PART_LABELS = {
     "disciplines": gettext_lazy("Disciplines"),
     "activities": gettext_lazy("Activities"),
 }
-# What a revert restores: the agreement's content. Its publication state moves only
-# through the workflow, and who created it or when it was published is not content.
-RESTORED_FIELDS = (
-    "title",
-    "title_ja",
-    "summary",
-    "classification",
-    "classification_chosen",
-    "program_id",
-    "start_date",
-    "start_precision",
-    "end_date",
-    "end_precision",
-    "funding_amount",
-    "funding_currency",
-    "notes",
-)
 
 
 def parts_of(agreement_ids: Iterable[int]) -> dict[int, dict]:
@@ -116,8 +102,7 @@ def parts_of(agreement_ids: Iterable[int]) -> dict[int, dict]:
 def record_version(*, agreement: Agreement, user, reason: str, created=False) -> None:
     """Write the agreement's history entry for a change just made: its fields as they
     are and its parts read anew (``_keep_parts``)."""
-    agreement._history_user = user
-    agreement._change_reason = reason or None
+    attribute(agreement, user=user, reason=reason)
     AGREEMENT_VERSIONS.create_historical_record(agreement, "+" if created else "~")
 
 
@@ -131,7 +116,7 @@ def _keep_parts(sender, instance, history_instance, **kwargs):
 def fill_version_parts(entries) -> None:
     """Give history entries written in bulk (``entries``, a queryset) the parts their
     agreements have now: bulk inserts write the rows after the entries."""
-    entries = list(entries)
+    entries = list(entries.only("history_id", "id"))
     model = Agreement.history.model
     for start in range(0, len(entries), FILL_BATCH):
         chunk = entries[start : start + FILL_BATCH]
@@ -161,8 +146,16 @@ class Difference:
 
 
 def field_values(entry) -> dict[str, str]:
-    """A version's fields as a curator reads them, by label."""
-    agreement = entry.instance
+    """A version's fields as the admin shows them to people (dates and amounts in
+    words), by label; read from the entry alone (simple-history's ``instance`` reads
+    the agreement's table each time)."""
+    agreement = Agreement(
+        **{
+            f.attname: getattr(entry, f.attname)
+            for f in Agreement._meta.concrete_fields
+            if hasattr(entry, f.attname)
+        }
+    )
     meta = Agreement._meta
     program = entry.program.name if entry.program_id and entry.program else ""
     yes, no = _("yes"), _("no")
@@ -177,8 +170,8 @@ def field_values(entry) -> dict[str, str]:
             else ""
         ),
         str(meta.get_field("program").verbose_name): program,
-        str(meta.get_field("start_date").verbose_name): agreement.start_display,
-        str(meta.get_field("end_date").verbose_name): agreement.end_display,
+        str(meta.get_field("start_date").verbose_name): agreement.start_label,
+        str(meta.get_field("end_date").verbose_name): agreement.end_label,
         str(meta.get_field("funding_amount").verbose_name): agreement.funding_label,
         str(meta.get_field("publication_state").verbose_name): (
             agreement.get_publication_state_display()
@@ -221,22 +214,37 @@ def part_items(entry) -> dict[str, list[str]]:
     }
 
 
-def compare(older, newer) -> list[Difference]:
+# What makes a part the same part in two versions: its records by primary key, not
+# their names, so renaming an institution changes none of its agreements' versions.
+PART_KEYS = {
+    "participants": ("id", "unit", "role"),
+    "partners": ("id", "role"),
+    "sources": ("id", "identifier", "url", "retrieved_on"),
+    "disciplines": ("id",),
+    "activities": ("id",),
+}
+
+
+def compare(older, newer, *, values=None) -> list[Difference]:
     """What differs from version ``older`` to version ``newer`` (any two entries of
     one agreement, in either order), fields first, then parts. Parts are compared
-    only when both versions hold them."""
-    differences = []
-    before, after = field_values(older), field_values(newer)
-    for label, value in after.items():
-        if before[label] != value:
-            differences.append(Difference(label, before=before[label], after=value))
+    only when both versions hold them. ``values``: field values already read, by
+    history id."""
+    values = values or {}
+    before = values.get(older.history_id) or field_values(older)
+    after = values.get(newer.history_id) or field_values(newer)
+    differences = [
+        Difference(label, before=before[label], after=value)
+        for label, value in after.items()
+        if before[label] != value
+    ]
     if older.parts is None or newer.parts is None:
         return differences
-    for kind in PART_KINDS:
-        was = [part_label(kind, item) for item in older.parts.get(kind, [])]
-        now = [part_label(kind, item) for item in newer.parts.get(kind, [])]
-        removed = [item for item in was if item not in now]
-        added = [item for item in now if item not in was]
+    for kind, key in PART_KEYS.items():
+        was = {_key(item, key): item for item in older.parts.get(kind, [])}
+        now = {_key(item, key): item for item in newer.parts.get(kind, [])}
+        removed = [part_label(kind, item) for k, item in was.items() if k not in now]
+        added = [part_label(kind, item) for k, item in now.items() if k not in was]
         if removed or added:
             differences.append(
                 Difference(str(PART_LABELS[kind]), removed=removed, added=added)
@@ -244,27 +252,68 @@ def compare(older, newer) -> list[Difference]:
     return differences
 
 
+def _key(item: dict, names: tuple[str, ...]) -> tuple:
+    return tuple(item[name] for name in names)
+
+
 @dataclass
 class Version:
     """A history entry with its number (1 for the first) and what it changed from
-    the version before it."""
+    the version before it (its parts too, where both hold them)."""
 
-    entry: object
+    entry: object  # a HistoricalAgreement
     number: int
     changes: list[Difference]
+    parts_compared: bool = True
 
 
 def versions_of(agreement: Agreement) -> list[Version]:
-    """The agreement's versions, newest first, each compared with the one before."""
+    """The agreement's versions, newest first, each compared with the one before:
+    one query, each entry's fields read once."""
     entries = list(
         agreement.history.select_related(
             "history_user", "program", "import_batch"
         ).order_by("history_date", "history_id")
     )
+    values = {entry.history_id: field_values(entry) for entry in entries}
     versions = []
-    previous = None
     for number, entry in enumerate(entries, start=1):
-        changes = compare(previous, entry) if previous is not None else []
-        versions.append(Version(entry=entry, number=number, changes=changes))
-        previous = entry
+        previous = entries[number - 2] if number > 1 else None
+        versions.append(
+            Version(
+                entry=entry,
+                number=number,
+                changes=compare(previous, entry, values=values) if previous else [],
+                parts_compared=previous is None
+                or (previous.parts is not None and entry.parts is not None),
+            )
+        )
     return versions[::-1]
+
+
+def version_numbers(agreement: Agreement) -> dict[int, int]:
+    """Each history entry's version number (1 for the first), in one query."""
+    ids = agreement.history.order_by("history_date", "history_id").values_list(
+        "history_id", flat=True
+    )
+    return {history_id: number for number, history_id in enumerate(ids, start=1)}
+
+
+def version_of(agreement: Agreement, history_id) -> Version | None:
+    """One version of the agreement, numbered, without the comparison with the one
+    before it (``changes`` empty); None if it has no such entry."""
+    numbers = version_numbers(agreement)
+    try:
+        number = numbers[int(history_id)]
+    except (KeyError, TypeError, ValueError):
+        return None
+    entry = agreement.history.select_related("history_user", "program").get(
+        history_id=history_id
+    )
+    return Version(entry=entry, number=number, changes=[])
+
+
+def current_version(agreement: Agreement) -> Version:
+    """The agreement's newest version (``changes`` empty)."""
+    newest = next(reversed(version_numbers(agreement)))
+    return version_of(agreement, newest)
