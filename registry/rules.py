@@ -5,6 +5,7 @@ once, so every way of writing one (the admin's inlines, the API, imports, publis
 describes what it is about to save and calls ``check_agreement_composition``.
 """
 
+import copy
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -55,6 +56,15 @@ def settle_classification(
     ):
         agreement.classification = ""
     agreement.classification_chosen = bool(agreement.classification)
+
+
+def settled_copy(agreement: Agreement) -> Agreement:
+    """A copy of ``agreement`` with its classification settled, for a check made
+    before the write: the write service must see the classification as it was given,
+    to know whether anybody chose it."""
+    checked = copy.copy(agreement)
+    settle_classification(checked)
+    return checked
 
 
 def check_agreement_composition(

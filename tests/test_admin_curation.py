@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from registry.imports.agreement_sheet import import_agreement_file
 from registry.models import (
     Agreement,
     CaseStudy,
@@ -29,6 +30,7 @@ from tests.test_admin import (
     resubmission,
     run_action,
 )
+from tests.test_import_agreements import EARTHQUAKES, sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -495,3 +497,39 @@ def test_no_admin_page_of_any_model_has_an_inline_style(editor_client, model, vi
 
     assert response.status_code in {200, 403}
     assert not re.search(r"\sstyle=", page_of(response))
+
+
+def test_a_case_study_cannot_be_reverted_around_the_publication_rules(
+    curator_client,
+):
+    study = CaseStudy.objects.order_by("pk").first()
+    study._change_reason = "Second version"
+    study.save()
+    first = study.history.order_by("history_date", "history_id").first()
+    url = reverse(
+        "admin:registry_casestudy_simple_history", args=[study.pk, first.history_id]
+    )
+    entries = study.history.count()
+
+    assert curator_client.get(url).status_code == 200
+    assert curator_client.post(url, {"title": "Reverted"}).status_code == 403
+    assert study.history.count() == entries
+
+
+def test_each_count_on_the_admin_home_is_what_its_link_lists(editor_client, editor):
+    make_agreement(title="In review", state=PublicationState.IN_REVIEW)
+    make_agreement(title="Published, no source", sources=())
+    import_agreement_file(
+        data=sheet(EARTHQUAKES), file_name="new.csv", user=editor, dry_run=False
+    )
+
+    page = page_of(editor_client.get(reverse("admin:index")))
+
+    items = re.findall(
+        r'<a href="([^"]+)"><span class="queue-count[^"]*">(\d+)</span>', page
+    )
+    assert len(items) == 5
+    assert sum(int(count) > 0 for _url, count in items) >= 3
+    for url, count in items:
+        listed = editor_client.get(url.replace("&amp;", "&"))
+        assert listed.context["cl"].result_count == int(count), url

@@ -1353,3 +1353,26 @@ def test_a_partner_added_by_an_import_moves_a_classification_nobody_chose(editor
     assert not outcome.plan.has_errors, errors_of(outcome.plan)
     agreement.refresh_from_db()
     assert agreement.classification == Classification.CONSORTIUM
+
+
+@pytest.mark.django_db
+def test_clearing_the_classification_lets_it_follow_the_partners_again(editor):
+    run(sheet({**CLERKSHIP, "classification": "collaborative"}), user=editor)
+    agreement = Agreement.objects.get(title=CLERKSHIP["title"])
+    assert agreement.classification_chosen
+
+    outcome = run(
+        sheet(
+            {
+                "public_id": agreement.public_id,
+                "classification": "(clear)",
+                "partners": "National Science Foundation (funder)",
+            }
+        ),
+        user=editor,
+    )
+
+    assert not outcome.plan.has_errors, errors_of(outcome.plan)
+    agreement.refresh_from_db()
+    assert agreement.classification == Classification.CONSORTIUM
+    assert not agreement.classification_chosen

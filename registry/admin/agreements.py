@@ -1,8 +1,6 @@
 """The admin of agreements: their list filters, the composition rules across the
 participant and partner inlines, and the change form."""
 
-import copy
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -26,7 +24,7 @@ from ..models import (
 from ..rules import (
     ProposedParticipant,
     check_agreement_composition,
-    settle_classification,
+    settled_copy,
 )
 from ..services import (
     Participant,
@@ -109,13 +107,9 @@ class CompositionCheck:
 
     @cached_property
     def errors(self) -> dict[str, list[str]]:
-        # Checked on a copy: the write service must see the classification as
-        # given, to know whether anybody chose it.
-        checked = copy.copy(self.agreement)
-        settle_classification(checked)
         try:
             check_agreement_composition(
-                agreement=checked,
+                agreement=settled_copy(self.agreement),
                 participants=[
                     ProposedParticipant(institution=row.institution, unit=row.unit)
                     for row in kept_rows(self.participants)

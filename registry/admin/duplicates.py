@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 # The sheet keeps its pool of agreements private; imported rather than copied, so the
 # admin and the sheet cannot drift apart.
 from ..imports.agreement_sheet.duplicates import _Pool, close_titles
-from ..imports.agreement_sheet.reading import Vocabularies
+from ..imports.agreement_sheet.reading import organization_vocabulary
 from ..imports.agreement_sheet.rows import ProposedAgreement, RowPlan
 from ..models import Agreement, AgreementParticipant, Institution, Organization
 from ..names import normalize_name
@@ -43,7 +43,7 @@ def _organizations_named(*, names, country) -> set[int]:
     under. Its ``find`` answers one record or none; a name two records share is a
     duplicate of both. Organizations are found by name whatever their country, as the
     sheet finds them."""
-    vocabulary = Vocabularies.load().organizations
+    vocabulary = organization_vocabulary()
     found = set()
     for name in names:
         found |= vocabulary.by_key.get(normalize_name(name), set())

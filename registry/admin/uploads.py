@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -48,6 +47,7 @@ from ..search import CJK, agreements_of, refresh_agreement_index
 from ..services.directory import organization_save
 from ..slugs import free_slug
 from .display import with_note
+from .queue_filters import ImportProblemsListFilter, touched_by_imports
 
 SHEET_HELP = _(
     "For a workbook with several sheets: the sheet to read. Blank: the first sheet "
@@ -444,19 +444,6 @@ class AgreementImportMixin(SheetImportExportMixin):
         return HttpResponseRedirect(back)
 
 
-class ImportProblemsListFilter(admin.SimpleListFilter):
-    title = _("problems")
-    parameter_name = "problems"
-
-    def lookups(self, request, model_admin):
-        return [("1", _("Rows skipped or notes from the importer"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(Q(skipped__gt=0) | ~Q(summary=""))
-        return queryset
-
-
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
     """Imports are records of what happened: read-only."""
@@ -558,12 +545,11 @@ class ImportBatchListFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "any":
-            entries = self.model.history.filter(import_batch__isnull=False)
-        elif self.value() and self.value().isdecimal():
+            return queryset.filter(touched_by_imports(self.model))
+        if self.value() and self.value().isdecimal():
             entries = self.model.history.filter(import_batch=self.value())
-        else:
-            return queryset
-        return queryset.filter(pk__in=entries.values("id"))
+            return queryset.filter(pk__in=entries.values("id"))
+        return queryset
 
 
 IMPORT_KIND_OF = {

@@ -190,104 +190,107 @@ def agreements_create(
     Search documents are filled before the insert and facet rows written after it:
     reindexing ten thousand saved rows would double the time of an import.
     """
-    if not new:
-        return []
-    institutions = Institution.objects.in_bulk(
-        {pk for item in new for pk, _unit in item.institutions}
-    )
-    organizations = Organization.objects.in_bulk(
-        {pk for item in new for pk, _role in item.partners}
-    )
-    for item in new:
-        item.agreement.publication_state = PublicationState.DRAFT
-        if not item.agreement.classification:
-            item.agreement.classification_chosen = False
-        check_agreement_composition(
-            agreement=item.agreement,
-            participants=[
-                ProposedParticipant(institution=institutions[pk], unit=unit)
-                for pk, unit in item.institutions
-            ],
-            partners=[organizations[pk] for pk, _role in item.partners],
-            sources=len(item.sources),
+    with transaction.atomic():
+        if not new:
+            return []
+        institutions = Institution.objects.in_bulk(
+            {pk for item in new for pk, _unit in item.institutions}
         )
-    history = {
-        "default_user": user,
-        "default_change_reason": reason,
-        "custom_historical_attrs": {"import_batch": batch} if batch else None,
-        "batch_size": BULK_BATCH,
-    }
-    indexer = AgreementIndexer()
-    parts = []
-    for item in new:
-        item.agreement.created_by = item.agreement.updated_by = user
-        row_parts = AgreementParts(
-            institution_ids=[pk for pk, _unit in item.institutions],
-            organization_ids=[pk for pk, _role in item.partners],
-            discipline_ids=sorted(item.discipline_ids),
-            activity_ids=sorted(item.activity_ids),
-            sources=[(pk, identifier) for pk, identifier, *_rest in item.sources],
+        organizations = Organization.objects.in_bulk(
+            {pk for item in new for pk, _role in item.partners}
         )
-        indexer.fill_documents(item.agreement, row_parts)
-        parts.append(row_parts)
-    agreements = bulk_create_with_history(
-        [item.agreement for item in new], Agreement, **history
-    )
-    facets = []
-    for item, agreement, row_parts in zip(new, agreements, parts, strict=True):
-        item.agreement = agreement
-        facets.extend(indexer.facet_rows(agreement, row_parts))
-    write_facet_rows(facets)
-    SearchIndexVersion.bump(agreement_ids=[agreement.pk for agreement in agreements])
-    participants, partners, sources, disciplines, activities = [], [], [], [], []
-    Disciplines = Agreement.disciplines.through
-    Activities = Agreement.activity_types.through
-    for item in new:
-        agreement = item.agreement
-        participants += [
-            AgreementParticipant(
-                agreement=agreement,
-                institution_id=pk,
-                unit=unit,
-                role=ParticipantRole.PARTNER,
+        for item in new:
+            item.agreement.publication_state = PublicationState.DRAFT
+            if not item.agreement.classification:
+                item.agreement.classification_chosen = False
+            check_agreement_composition(
+                agreement=item.agreement,
+                participants=[
+                    ProposedParticipant(institution=institutions[pk], unit=unit)
+                    for pk, unit in item.institutions
+                ],
+                partners=[organizations[pk] for pk, _role in item.partners],
+                sources=len(item.sources),
             )
-            for pk, unit in dict.fromkeys(item.institutions)
-        ]
-        partners += [
-            AgreementPartner(agreement=agreement, organization_id=pk, role=role)
-            for pk, role in dict.fromkeys(item.partners)
-        ]
-        sources += [
-            SourceRecord(
-                agreement=agreement,
-                data_source_id=pk,
-                source_identifier=identifier,
-                url=url,
-                retrieved_on=retrieved,
+        history = {
+            "default_user": user,
+            "default_change_reason": reason,
+            "custom_historical_attrs": {"import_batch": batch} if batch else None,
+            "batch_size": BULK_BATCH,
+        }
+        indexer = AgreementIndexer()
+        parts = []
+        for item in new:
+            item.agreement.created_by = item.agreement.updated_by = user
+            row_parts = AgreementParts(
+                institution_ids=[pk for pk, _unit in item.institutions],
+                organization_ids=[pk for pk, _role in item.partners],
+                discipline_ids=sorted(item.discipline_ids),
+                activity_ids=sorted(item.activity_ids),
+                sources=[(pk, identifier) for pk, identifier, *_rest in item.sources],
             )
-            for pk, identifier, url, retrieved in item.sources
-        ]
-        disciplines += [
-            Disciplines(agreement_id=agreement.pk, discipline_id=pk)
-            for pk in item.discipline_ids
-        ]
-        activities += [
-            Activities(agreement_id=agreement.pk, activitytype_id=pk)
-            for pk in item.activity_ids
-        ]
-    bulk_create_with_history(participants, AgreementParticipant, **history)
-    bulk_create_with_history(partners, AgreementPartner, **history)
-    bulk_create_with_history(sources, SourceRecord, **history)
-    Disciplines.objects.bulk_create(disciplines, batch_size=BULK_BATCH)
-    Activities.objects.bulk_create(activities, batch_size=BULK_BATCH)
-    created = Agreement.history.filter(history_type="+")
-    created = (
-        created.filter(import_batch=batch)
-        if batch
-        else created.filter(id__in=[agreement.pk for agreement in agreements])
-    )
-    fill_version_parts(created.filter(parts__isnull=True))
-    return agreements
+            indexer.fill_documents(item.agreement, row_parts)
+            parts.append(row_parts)
+        agreements = bulk_create_with_history(
+            [item.agreement for item in new], Agreement, **history
+        )
+        facets = []
+        for item, agreement, row_parts in zip(new, agreements, parts, strict=True):
+            item.agreement = agreement
+            facets.extend(indexer.facet_rows(agreement, row_parts))
+        write_facet_rows(facets)
+        SearchIndexVersion.bump(
+            agreement_ids=[agreement.pk for agreement in agreements]
+        )
+        participants, partners, sources, disciplines, activities = [], [], [], [], []
+        Disciplines = Agreement.disciplines.through
+        Activities = Agreement.activity_types.through
+        for item in new:
+            agreement = item.agreement
+            participants += [
+                AgreementParticipant(
+                    agreement=agreement,
+                    institution_id=pk,
+                    unit=unit,
+                    role=ParticipantRole.PARTNER,
+                )
+                for pk, unit in dict.fromkeys(item.institutions)
+            ]
+            partners += [
+                AgreementPartner(agreement=agreement, organization_id=pk, role=role)
+                for pk, role in dict.fromkeys(item.partners)
+            ]
+            sources += [
+                SourceRecord(
+                    agreement=agreement,
+                    data_source_id=pk,
+                    source_identifier=identifier,
+                    url=url,
+                    retrieved_on=retrieved,
+                )
+                for pk, identifier, url, retrieved in item.sources
+            ]
+            disciplines += [
+                Disciplines(agreement_id=agreement.pk, discipline_id=pk)
+                for pk in item.discipline_ids
+            ]
+            activities += [
+                Activities(agreement_id=agreement.pk, activitytype_id=pk)
+                for pk in item.activity_ids
+            ]
+        bulk_create_with_history(participants, AgreementParticipant, **history)
+        bulk_create_with_history(partners, AgreementPartner, **history)
+        bulk_create_with_history(sources, SourceRecord, **history)
+        Disciplines.objects.bulk_create(disciplines, batch_size=BULK_BATCH)
+        Activities.objects.bulk_create(activities, batch_size=BULK_BATCH)
+        created = Agreement.history.filter(history_type="+")
+        created = (
+            created.filter(import_batch=batch)
+            if batch
+            else created.filter(id__in=[agreement.pk for agreement in agreements])
+        )
+        fill_version_parts(created.filter(parts__isnull=True))
+        return agreements
 
 
 def _current_rows(agreement) -> dict:

@@ -2,10 +2,10 @@
 count a link to the list that shows those records."""
 
 from django import template
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ..admin.queue_filters import IMPORT_PROBLEMS, NO_SOURCE, touched_by_imports
 from ..models import Agreement, CaseStudy, ImportBatch, PublicationState
 
 register = template.Library()
@@ -30,19 +30,15 @@ def curation_queue(context) -> list[dict]:
             {
                 "label": _("Drafts touched by imports"),
                 "count": Agreement.objects.filter(
+                    touched_by_imports(Agreement),
                     publication_state=PublicationState.DRAFT,
-                    pk__in=Agreement.history.filter(import_batch__isnull=False).values(
-                        "id"
-                    ),
                 ).count(),
                 "url": f"{agreements}?publication_state__exact="
                 f"{PublicationState.DRAFT}&import_batch=any",
             },
             {
                 "label": _("Published without a source"),
-                "count": Agreement.objects.published()
-                .filter(sources__isnull=True)
-                .count(),
+                "count": Agreement.objects.published().filter(NO_SOURCE).count(),
                 "url": f"{agreements}?publication_state__exact="
                 f"{PublicationState.PUBLISHED}&missing=source",
             },
@@ -62,9 +58,7 @@ def curation_queue(context) -> list[dict]:
         queue.append(
             {
                 "label": _("Imports with rows skipped or notes"),
-                "count": ImportBatch.objects.filter(
-                    Q(skipped__gt=0) | ~Q(summary="")
-                ).count(),
+                "count": ImportBatch.objects.filter(IMPORT_PROBLEMS).count(),
                 "url": reverse("admin:registry_importbatch_changelist") + "?problems=1",
             }
         )

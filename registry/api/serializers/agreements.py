@@ -1,8 +1,6 @@
 """What the API shows of an agreement (its one representation, registry.representation)
 and what a staff write of one may send."""
 
-import copy
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -32,7 +30,7 @@ from ...representation import (
 from ...rules import (
     ProposedParticipant,
     check_agreement_composition,
-    settle_classification,
+    settled_copy,
 )
 from ...services import Participant, Partner, Source, agreement_save
 from .common import (
@@ -326,13 +324,9 @@ class AgreementWriteSerializer(JSONTypes, serializers.Serializer):
                 if agreement.pk
                 else []
             )
-        # Checked on a copy: the write service must see the classification as
-        # given, to know whether anybody chose it.
-        checked = copy.copy(proposed)
-        settle_classification(checked)
         try:
             check_agreement_composition(
-                agreement=checked,
+                agreement=settled_copy(proposed),
                 participants=[
                     ProposedParticipant(institution=p["institution"], unit=p["unit"])
                     for p in participants

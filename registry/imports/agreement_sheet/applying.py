@@ -21,6 +21,7 @@ from ...services.agreements import (
     agreement_save,
     agreements_create,
 )
+from ..cells import cell
 from ..sheets import SheetPlan
 from .columns import SCALAR_FIELDS
 from .comparing import after_row
@@ -51,9 +52,9 @@ def _create(rows: list[RowPlan], *, user, batch, reason) -> list[int]:
         NewAgreement(
             agreement=Agreement(
                 **{name: getattr(row.proposed, name) for name in SCALAR_FIELDS},
-                # Planning fills a blank classification in; only a written one is
-                # the curator's choice.
-                classification_chosen="classification" in row.given,
+                # Planning fills a blank (or cleared) classification in; only a
+                # written one is the curator's choice.
+                classification_chosen=bool(cell(row.values, "classification")),
             ),
             institutions=row.proposed.participants,
             partners=row.proposed.partners,

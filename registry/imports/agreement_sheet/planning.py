@@ -283,7 +283,9 @@ def _check_rules(plan: SheetPlan) -> None:
                 for message in messages:
                     row.error(RULE_COLUMNS.get(name, "title"), message)
             continue
-        # The derived classification is what the row will store.
-        row.proposed.classification = (
-            row.proposed.classification or candidate.classification
-        )
+        if row.agreement is None:
+            # The derived classification is what a new row will store (an update's
+            # is settled again by the write service).
+            row.proposed.classification = (
+                row.proposed.classification or candidate.classification
+            )

@@ -79,37 +79,42 @@ class Vocabularies:
 
     @classmethod
     def load(cls):
-        def aliases_of(alias_model, owner: str):
-            names = defaultdict(list)
-            for owner_id, name in alias_model.objects.values_list(
-                f"{owner}_id", "name"
-            ):
-                names[owner_id].append(name)
-            return lambda record: names[record.pk]
-
         return cls(
-            organizations=Vocabulary(
-                _("partner organization"),
-                Organization.objects.only("pk", "slug", "name", "name_ja", "ror_id"),
-                aliases_of(OrganizationAlias, "organization"),
-            ),
+            organizations=organization_vocabulary(),
             programs=Vocabulary(_("program"), Program.objects.all()),
             disciplines=Vocabulary(
                 _("discipline"),
                 Discipline.objects.all(),
-                aliases_of(DisciplineAlias, "discipline"),
+                _aliases_of(DisciplineAlias, "discipline"),
             ),
             activities=Vocabulary(
                 _("activity"),
                 ActivityType.objects.all(),
-                aliases_of(ActivityTypeAlias, "activity_type"),
+                _aliases_of(ActivityTypeAlias, "activity_type"),
             ),
             sources=Vocabulary(
                 _("source"),
                 DataSource.objects.all(),
-                aliases_of(DataSourceAlias, "data_source"),
+                _aliases_of(DataSourceAlias, "data_source"),
             ),
         )
+
+
+def organization_vocabulary() -> Vocabulary:
+    """Partner organizations as the sheet finds them (the admin's duplicate guard
+    reads names the same way)."""
+    return Vocabulary(
+        _("partner organization"),
+        Organization.objects.only("pk", "slug", "name", "name_ja", "ror_id"),
+        _aliases_of(OrganizationAlias, "organization"),
+    )
+
+
+def _aliases_of(alias_model, owner: str):
+    names = defaultdict(list)
+    for owner_id, name in alias_model.objects.values_list(f"{owner}_id", "name"):
+        names[owner_id].append(name)
+    return lambda record: names[record.pk]
 
 
 class InstitutionNames:
