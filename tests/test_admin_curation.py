@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.imports.agreement_sheet import import_agreement_file
@@ -533,3 +535,25 @@ def test_each_count_on_the_admin_home_is_what_its_link_lists(editor_client, edit
     for url, count in items:
         listed = editor_client.get(url.replace("&amp;", "&"))
         assert listed.context["cl"].result_count == int(count), url
+
+
+def test_the_history_page_costs_the_same_queries_for_2_or_20_versions(
+    editor_client, editor, django_assert_num_queries
+):
+    """No query a version. The 8: the session; the user; the agreement with its
+    participants and partners (the admin's queryset); the user's and the groups'
+    permissions; the versions, with their users, programs and imports joined."""
+    agreement = written_agreement(editor)
+    url = admin_url(Agreement, "history", agreement.pk)
+    editor_client.get(url)  # fills the process-wide caches first
+    with CaptureQueriesContext(connection) as for_2:
+        editor_client.get(url)
+    for number in range(18):
+        agreement.summary = f"Revision {number}"
+        agreement_save(agreement=agreement, user=editor)
+
+    assert len(for_2) == 8
+    with django_assert_num_queries(8):
+        response = editor_client.get(url)
+
+    assert len(response.context["versions"]) == 20
