@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 DEMO_AGREEMENTS ?= 2345
 
 CATALOGUE := locale/ja/LC_MESSAGES/django
-.PHONY: install run test lint bench clean messages backup restore
+.PHONY: install run test lint bench search-quality clean messages backup restore
 
 install: $(VENV)/.installed $(CATALOGUE).mo
 
@@ -49,6 +49,18 @@ lint: install
 # Speed measurements on PostgreSQL with generated data; see README "Benchmarks".
 bench: install
 	$(BIN)/python bench/run.py --write-readme
+	$(MAKE) search-quality
+
+# How often the search box finds what people mean (tests/search_evaluation), on a
+# fresh demo registry in a throwaway SQLite file; see README "How search works".
+search-quality: export DEBUG := 1
+search-quality: install
+	@db="$$(mktemp -d)/quality.sqlite3"; export DATABASE_URL="sqlite:///$$db"; \
+	$(MANAGE) migrate --verbosity 0 && \
+	$(MANAGE) load_reference_data > /dev/null && \
+	$(MANAGE) seed_demo --agreements $(DEMO_AGREEMENTS) --seed 2021 > /dev/null && \
+	$(MANAGE) reindex > /dev/null && \
+	$(BIN)/python bench/search_quality.py; status=$$?; rm -rf "$$(dirname "$$db")"; exit $$status
 
 # A copy of the database DATABASE_URL names, into backups/ (see README "Backups").
 backup: install

@@ -114,8 +114,9 @@ def titles(ids: set[int]) -> str:
     return "; ".join(title[:70] for (title,) in rows) + more
 
 
-def evaluate(query: dict) -> Outcome:
-    outcome = Outcome(query, found=published_ids({"q": query["q"]}))
+def evaluate(query: dict, *, as_text: bool = False) -> Outcome:
+    searched = {"q": query["q"], **({"words": "true"} if as_text else {})}
+    outcome = Outcome(query, found=published_ids(searched))
     if query.get("means") is not None:
         try:
             outcome.meant = published_ids(query["means"])
@@ -144,12 +145,17 @@ def main() -> None:
     parser.add_argument("--language", choices=["en", "ja"])
     parser.add_argument("--verbose", action="store_true", help="notes and examples")
     parser.add_argument("--queries", type=Path, default=QUERIES)
+    parser.add_argument(
+        "--as-text",
+        action="store_true",
+        help="every word as text (words=true): the search before names were read",
+    )
     args = parser.parse_args()
 
     queries = json.loads(args.queries.read_text(encoding="utf-8"))
     if args.language:
         queries = [q for q in queries if q["lang"] == args.language]
-    outcomes = [evaluate(q) for q in queries]
+    outcomes = [evaluate(q, as_text=args.as_text) for q in queries]
     resolved = [o for o in outcomes if o.query.get("means") is not None]
     ambiguous = [o for o in outcomes if o.query.get("means") is None]
 

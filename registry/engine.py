@@ -317,6 +317,13 @@ def published_index() -> PublishedIndex:
     return _index
 
 
+def current_index() -> PublishedIndex:
+    """The index this process holds, without asking whether there is a newer one
+    (``published_index`` asks, at its own pace): what derives from it during a
+    request that has just asked costs no query."""
+    return _index if _index is not None else published_index()
+
+
 def _next_index(index: PublishedIndex | None, version: int) -> PublishedIndex:
     """The index of ``version``: ``index`` updated with the agreements the moves since
     named, or, if a move named none, built from scratch."""

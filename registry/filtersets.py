@@ -18,6 +18,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .conditions import (
@@ -49,6 +50,7 @@ from .models import (
     Sort,
     Status,
 )
+from .query_reading import QueryReading, read_query
 from .search import INSTITUTION_TYPE_CODES, SECTOR_CODES, in_facet, search_agreements
 
 
@@ -154,13 +156,31 @@ class StatusFilter(django_filters.MultipleChoiceFilter):
 
 
 class TextFilter(django_filters.CharFilter):
-    """Words in any of an agreement's names and texts (``registry.search``)."""
+    """Words in any of an agreement's names and texts (``registry.search``): those
+    left once the FilterSet has read the names it knows (``reading``), which become
+    filters of their own."""
 
     def filter(self, queryset, value):
-        return search_agreements(queryset, value) if value.strip() else queryset
+        text = self.parent.reading.rest
+        return search_agreements(queryset, text) if text else queryset
 
     def engine_condition(self, value):
-        return TextMatches(value) if value.strip() else None
+        text = self.parent.reading.rest
+        return TextMatches(text) if text else None
+
+
+class WordsFilter(django_filters.BooleanFilter):
+    """``words=true``: every word of the search is text; no name is read as a filter
+    (the page's "search these words as text instead")."""
+
+    # A checkbox's field: "true" (the API's boolean) and "1" are yes.
+    field_class = forms.BooleanField
+
+    def filter(self, queryset, value):
+        return queryset
+
+    def engine_condition(self, value):
+        return None
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -284,6 +304,13 @@ class AgreementFilterSet(BlankValuesIgnored, Faceted, django_filters.FilterSet):
             "or Japanese, their aliases, programs, source IDs."
         ),
     )
+    words = WordsFilter(
+        label=_("Search every word as text"),
+        help_text=_(
+            "Names the registry knows (an institution, a partner, a place, a field) "
+            "are otherwise read as the filters they mean."
+        ),
+    )
     classification = ClassificationFilter(
         choices=Classification.choices, label=_("Classification")
     )
@@ -382,11 +409,39 @@ class AgreementFilterSet(BlankValuesIgnored, Faceted, django_filters.FilterSet):
         "jp_institution",
     ]
 
+    NOT_FILTERS = Faceted.NOT_FILTERS | {"words"}
+
+    @cached_property
+    def reading(self) -> QueryReading:
+        """The search's words read for the names the registry knows
+        (``registry.query_reading``), unless ``words`` asks for text only."""
+        self.is_valid()
+        text = self.form.cleaned_data.get("q") or ""
+        if self.form.cleaned_data.get("words") or not text.strip():
+            return QueryReading(rest=text.strip())
+        return read_query(text)
+
+    def understood(self) -> list[tuple[str, object]]:
+        """(parameter, cleaned value) of each name read as a filter."""
+        found = []
+        for item in self.reading.understood:
+            declared = self.filters[item.meaning.param]
+            found.append(
+                (item.meaning.param, declared.field.clean([item.meaning.value]))
+            )
+        return found
+
+    def filter_queryset(self, queryset, *, without=()):
+        queryset = super().filter_queryset(queryset, without=without)
+        if "q" not in without:
+            for name, value in self.understood():
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     @property
     def searching(self) -> bool:
         """Whether the search has words to rank by."""
-        self.is_valid()
-        return bool((self.form.cleaned_data.get("q") or "").strip())
+        return bool(self.reading.rest)
 
     @property
     def sort_key(self) -> str:
@@ -411,6 +466,10 @@ class AgreementFilterSet(BlankValuesIgnored, Faceted, django_filters.FilterSet):
                 condition = SqlMatches(name, declared.filter(published, value))
             if condition is not None:
                 conditions[name] = condition
+        # A name read in the words is one more condition, beside any the same
+        # parameter's boxes choose.
+        for name, value in self.understood():
+            conditions[f"q:{name}"] = self.filters[name].engine_condition(value)
         return Criteria(conditions=conditions, sort=self.sort_key)
 
     def facet_dimensions(self) -> dict:

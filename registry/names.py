@@ -21,6 +21,20 @@ WORD_FORMS = {
     "&": "and",
 }
 DROPPED_WORDS = {"the"}
+# ヴ spellings are written with バ-row kana as often (ヴァージニア, バージニア): read as
+# those, before folding takes the voicing marks off both.
+VU_SPELLINGS = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ", "ヴ": "ブ"}
+VU = re.compile("|".join(sorted(VU_SPELLINGS, key=len, reverse=True)))
+# The dot between the words of a katakana name (カーネギー・メロン), full- or
+# half-width: written or not.
+NAME_DOTS = re.compile("[・･]")
+# A Japanese corporation's legal form before its name (国立大学法人東北大学): the
+# institution is the same with or without it.
+CORPORATE_FORM = re.compile(
+    r"^\s*(?:国立大学法人|公立大学法人|学校法人|独立行政法人|国立研究開発法人|"
+    r"大学共同利用機関法人|national\s+university\s+corporation)\s*",
+    re.IGNORECASE,
+)
 # Words every other name has: a fuzzy match must agree on the rest.
 GENERIC_WORDS = {
     "university",
@@ -79,6 +93,8 @@ JA_UNIT = re.compile(
 def normalize_name(text: str) -> str:
     """The comparable form of a name: folded for width, case and diacritics, without
     punctuation or "the", abbreviations of words spelled out."""
+    text = CORPORATE_FORM.sub("", VU.sub(lambda m: VU_SPELLINGS[m[0]], text or ""))
+    text = NAME_DOTS.sub("", text)
     text = fold(text).replace("&", " and ").replace("'", "").replace("’", "")
     words = []
     for word in NOT_WORD.sub(" ", text).split():

@@ -33,6 +33,7 @@ from .models import (
     Program,
     parse_public_id,
 )
+from .names import fold_width
 from .pagination import PER_PAGE_CHOICES, paginate
 
 TOP = 10
@@ -152,7 +153,7 @@ def describe_search(filterset) -> list[str]:
     filterset.is_valid()
     lines = []
     for name, value in filterset.form.cleaned_data.items():
-        if name == "sort" or not chosen(value):
+        if name in ("sort", "words") or not chosen(value):
             continue
         declared = filterset.filters[name]
         if isinstance(value, str | int):
@@ -164,7 +165,57 @@ def describe_search(filterset) -> list[str]:
                 for item in value
             ]
         lines.append(f"{declared.label}: {', '.join(shown)}")
+    lines += [
+        _("%(filter)s: %(name)s (read from the words “%(phrase)s”)")
+        % {
+            "filter": filterset.filters[item.meaning.param].label,
+            "name": item.meaning.label,
+            "phrase": item.phrase,
+        }
+        for item in filterset.reading.understood
+    ]
     return lines
+
+
+def describe_understanding(filterset) -> dict:
+    """What the page says of the names it read in the search's words: each as a chip
+    (its filter, its name, the words without it), the names it did not guess
+    between with their candidates, and whether every word is searched as text."""
+    filterset.is_valid()
+    text = filterset.form.cleaned_data.get("q") or ""
+    reading = filterset.reading
+
+    def without(phrase):
+        return " ".join(fold_width(text).replace(phrase, " ", 1).split())
+
+    return {
+        "chips": [
+            {
+                "kind": filterset.filters[item.meaning.param].label,
+                "name": item.meaning.label,
+                "phrase": item.phrase,
+                "without": without(item.phrase),
+            }
+            for item in reading.understood
+        ],
+        "ambiguous": [
+            {
+                "phrase": phrase,
+                "without": without(phrase),
+                "candidates": [
+                    {
+                        "kind": filterset.filters[meaning.param].label,
+                        "name": meaning.label,
+                        "param": meaning.param,
+                        "value": meaning.value,
+                    }
+                    for meaning in meanings
+                ],
+            }
+            for phrase, meanings in reading.ambiguous
+        ],
+        "words_only": bool(filterset.form.cleaned_data.get("words")),
+    }
 
 
 class AgreementListView(TemplateView):
@@ -230,6 +281,7 @@ class AgreementListView(TemplateView):
             sort_choices=Sort.CHOICES,
             sort=filterset.sort_key,
             searching=filterset.searching,
+            understanding=describe_understanding(filterset),
             export_formats=FORMATS,
             **kwargs,
         )

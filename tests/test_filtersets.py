@@ -451,6 +451,8 @@ def filter_values(declared) -> list[str]:
         return [str(year) for year in range(2014, 2029)] + ["abc"]
     if isinstance(declared, django_filters.CharFilter):
         return TEXTS
+    if isinstance(declared, django_filters.BooleanFilter):
+        return ["1", "0"]
     column = Agreement._meta.get_field(declared.field_name)
     found = Agreement.objects.exclude(**{f"{column.name}__isnull": True})
     return sorted({str(v) for v in found.values_list(column.name, flat=True)})[::7]

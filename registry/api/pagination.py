@@ -126,3 +126,55 @@ class RegistryPagination:
     @property
     def display_page_controls(self):
         return self.active.display_page_controls
+
+
+MEANING_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "parameter": {"type": "string"},
+        "value": {"type": "string"},
+        "name": {"type": "string"},
+    },
+}
+
+
+class AgreementPagination(RegistryPagination):
+    """Pages of agreements, with what the search understood of its words
+    (``interpreted``; set by the view)."""
+
+    def get_paginated_response_schema(self, schema):
+        described = super().get_paginated_response_schema(schema)
+        described["properties"]["interpreted"] = {
+            "type": "object",
+            "description": str(
+                _(
+                    "Names read in q as the filters they mean (each applied beside "
+                    "the others), the words left to match as text, and names of more "
+                    "than one record, not guessed. words=true reads every word as text."
+                )
+            ),
+            "properties": {
+                "filters": {
+                    "type": "array",
+                    "items": {
+                        **MEANING_SCHEMA,
+                        "properties": {
+                            **MEANING_SCHEMA["properties"],
+                            "words": {"type": "string"},
+                        },
+                    },
+                },
+                "text": {"type": "string"},
+                "ambiguous": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "words": {"type": "string"},
+                            "candidates": {"type": "array", "items": MEANING_SCHEMA},
+                        },
+                    },
+                },
+            },
+        }
+        return described

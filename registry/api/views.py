@@ -55,7 +55,7 @@ from ..search import refresh_agreement_index
 from ..services import publication_move
 from . import schema as _schema_extensions  # noqa: F401 (registers them)
 from . import serializers
-from .pagination import RegistryPagination, wants_cursor
+from .pagination import AgreementPagination, RegistryPagination, wants_cursor
 from .params import check_filter_values, reject_null_characters, whole_number
 from .renderers import StatsJSONRenderer
 from .stats import GROUP_BY_VALUES, KEYS, UnknownKey, agreement_stats, parse_group_by
@@ -232,6 +232,25 @@ def write_schema(write, read) -> dict:
     }
 
 
+def interpreted(reading) -> dict:
+    """What the API says it understood of a search's words (AgreementPagination)."""
+
+    def meaning(item):
+        return {"parameter": item.param, "value": item.value, "name": item.label}
+
+    return {
+        "filters": [
+            {**meaning(item.meaning), "words": item.phrase}
+            for item in reading.understood
+        ],
+        "text": reading.rest,
+        "ambiguous": [
+            {"words": phrase, "candidates": [meaning(m) for m in candidates]}
+            for phrase, candidates in reading.ambiguous
+        ],
+    }
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=_("Search agreements"),
@@ -252,7 +271,7 @@ class AgreementViewSet(viewsets.ModelViewSet):
     filter_backends = [RegistryFilterBackend, StableOrderingFilter]
     filterset_class = AgreementFilterSet
     ordering_fields = ["start_date", "end_date", "title", "published_at", "updated_at"]
-    pagination_class = RegistryPagination
+    pagination_class = AgreementPagination
     lookup_field = "public_id"
     lookup_value_regex = "[^/]+"
     queryset = Agreement.objects.none()  # for DjangoModelPermissions and the schema
@@ -272,14 +291,21 @@ class AgreementViewSet(viewsets.ModelViewSet):
         return agreement
 
     def list(self, request, *args, **kwargs):
-        if is_staff(request) or wants_cursor(request) or "ordering" in request.GET:
-            return super().list(request, *args, **kwargs)
         filterset = self.validated_filterset()
-        found = published_index().search(filterset.criteria(), facet_dimensions={})
-        page = self.paginate_queryset(
-            PublishedRows(found.ids, queryset=Agreement.objects.for_representation())
-        )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if is_staff(request) or wants_cursor(request) or "ordering" in request.GET:
+            response = super().list(request, *args, **kwargs)
+        else:
+            found = published_index().search(filterset.criteria(), facet_dimensions={})
+            page = self.paginate_queryset(
+                PublishedRows(
+                    found.ids, queryset=Agreement.objects.for_representation()
+                )
+            )
+            response = self.get_paginated_response(
+                self.get_serializer(page, many=True).data
+            )
+        response.data["interpreted"] = interpreted(filterset.reading)
+        return response
 
     def validated_filterset(self) -> AgreementFilterSet:
         check_filter_values(self.request, AgreementFilterSet)
