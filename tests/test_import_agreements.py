@@ -1336,6 +1336,7 @@ def test_an_imported_agreement_without_a_classification_follows_its_partners(edi
 
 @pytest.mark.django_db
 def test_a_partner_added_by_an_import_moves_a_classification_nobody_chose(editor):
+    """The preview shows the move before the write makes it."""
     run(sheet(CLERKSHIP), user=editor)
     agreement = Agreement.objects.get(title=CLERKSHIP["title"])
     assert agreement.classification == Classification.COLLABORATIVE
@@ -1351,6 +1352,13 @@ def test_a_partner_added_by_an_import_moves_a_classification_nobody_chose(editor
     )
 
     assert not outcome.plan.has_errors, errors_of(outcome.plan)
+    [row] = outcome.plan.rows
+    moves = [
+        (change.before, change.after)
+        for change in row.value_changes
+        if change.label == "Classification"
+    ]
+    assert moves == [("Collaborative", "Consortium")]
     agreement.refresh_from_db()
     assert agreement.classification == Classification.CONSORTIUM
 

@@ -14,9 +14,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-# The sheet keeps its pool of agreements private; imported rather than copied, so the
-# admin and the sheet cannot drift apart.
-from ..imports.agreement_sheet.duplicates import _Pool, close_titles
+# The sheet's own pool and comparison, so the admin and the sheet cannot drift apart.
+from ..imports.agreement_sheet.duplicates import CandidatePool, close_titles
 from ..imports.agreement_sheet.reading import organization_vocabulary
 from ..imports.agreement_sheet.rows import ProposedAgreement, RowPlan
 from ..models import Agreement, AgreementParticipant, Institution, Organization
@@ -207,5 +206,5 @@ def _close_title_and_year(agreement, institution_ids) -> set[int]:
             participants=tuple((pk, "") for pk in institution_ids),
         ),
     )
-    candidates = _Pool.of_institutions(set(institution_ids)).candidates(row)
+    candidates = CandidatePool.of_institutions(set(institution_ids)).candidates(row)
     return set(close_titles(agreement.title, candidates))

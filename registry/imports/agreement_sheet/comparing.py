@@ -15,6 +15,7 @@ from ...models import (
     Institution,
     PartnerRole,
 )
+from ...rules import derive_classification
 from .columns import COLUMNS, SCALAR_FIELDS
 from .reading import Vocabularies
 from .rows import Change, ProposedAgreement, RowPlan
@@ -58,6 +59,12 @@ def _merged(
         if COUNTRY_COLUMNS[country] not in given
     ]
     merged.participants = tuple(kept) + tuple(proposed.participants)
+    if "classification" not in given and not agreement.classification_chosen:
+        # A classification nobody chose follows the partners the row leaves, as the
+        # write service will have it: the preview shows the move.
+        merged.classification = derive_classification(
+            has_partners=bool(merged.partners)
+        )
     return merged
 
 
