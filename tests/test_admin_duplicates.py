@@ -22,42 +22,16 @@ from registry.models import (
     Sector,
 )
 from tests.factories import institution, make_agreement, organization
+from tests.test_admin import admin_url, page_of, resubmission
 
 # --------------------------------------------------------------------------------------
 # Helpers
 
 
-def admin_url(model, view, *args):
-    return reverse(f"admin:registry_{model._meta.model_name}_{view}", args=args)
-
-
-def page_of(response):
-    return response.content.decode()
-
-
-def _values(form):
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        if isinstance(value, list | tuple):
-            data[form.add_prefix(name)] = [str(item) for item in value]
-        else:
-            data[form.add_prefix(name)] = "on" if value is True else str(value)
-    return data
-
-
 def form_post(client, url, **fields):
     """POST the admin form at ``url`` as a browser sends it back with ``fields``
     typed in (and its inline rows left as they are)."""
-    page = client.get(url)
-    data = _values(page.context["adminform"].form)
-    for inline in page.context["inline_admin_formsets"]:
-        data |= _values(inline.formset.management_form)
-        for form in inline.formset.forms:
-            data |= _values(form)
-    return client.post(url, data | fields)
+    return client.post(url, resubmission(client.get(url)) | fields)
 
 
 NEW_MICHIGAN = {
