@@ -38,6 +38,7 @@ from .common import (
     RegistryAdminDefaults,
     WrittenByService,
     kept_rows,
+    reason_field,
 )
 from .display import with_note
 from .duplicates import change_links, likely_duplicate_agreements
@@ -210,11 +211,8 @@ class AgreementAdminForm(forms.ModelForm):
             "and it is a different one."
         ),
     )
-    change_reason = forms.CharField(
+    change_reason = reason_field(
         label=_("Why this change?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "Kept in the agreement's history with this version, e.g. "
             "“Press release of 1 December 2026” or “Corrected the end date”."

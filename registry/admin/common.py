@@ -60,18 +60,26 @@ def _report_transition(modeladmin, request, result, verb):
 
 
 LISTED_ON_CONFIRMATION = 100
+# A reason is kept whole in the history (a TextField); this bounds a form's.
+REASON_MAX = 2000
+
+
+def reason_field(*, label, help_text="", required=False) -> forms.CharField:
+    """The "why" every change and action asks, kept with its history entries."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
 
 
 class PublicationMoveForm(forms.Form):
     """The second step of a publication action: why (kept in each record's history;
     a withdrawal must say), and a confirmation."""
 
-    reason = forms.CharField(
-        label=_("Why?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = reason_field(label=_("Why?"))
 
     def __init__(self, *args, state, **kwargs):
         super().__init__(*args, **kwargs)

@@ -29,6 +29,7 @@ from .autocomplete import autocomplete_text
 from .common import (
     DirectoryAdmin,
     RegistryAdminDefaults,
+    reason_field,
 )
 from .display import with_note
 from .duplicates import DuplicateGuardForm
@@ -76,11 +77,8 @@ class MergeForm(forms.Form):
         label=_("Keep this record"),
         empty_label=None,
     )
-    reason = forms.CharField(
+    reason = reason_field(
         label=_("Why?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "Kept in the history of the institution and of every agreement the "
             "merge touches."

@@ -21,6 +21,7 @@ from ..services.versions import (
     version_of,
     versions_of,
 )
+from .common import reason_field
 
 TEMPLATES = "admin/registry/agreement/"
 # The compare form's two choices (versions.html).
@@ -28,10 +29,8 @@ PICKS = ("older", "newer")
 
 
 class RevertForm(forms.Form):
-    reason = forms.CharField(
+    reason = reason_field(
         label=gettext_lazy("Why revert?"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
         help_text=gettext_lazy("Kept in the history with the new version."),
     )
 
