@@ -14,8 +14,10 @@ from django_filters import BooleanFilter, ChoiceFilter
 from .engine import SearchResult, published_index
 from .filtersets import RegionsFilter, SlugsFilter, chosen
 from .models import ActivityType, Discipline
+from .search import fold
 
-# Long lists show their largest options; the chosen ones are always shown.
+# Long lists show their largest options until a person asks for all of them
+# (``expanded``); the chosen ones are always shown, first.
 TOP_OPTIONS = {"us_institution": 12, "jp_institution": 12, "organization": 12}
 
 
@@ -40,17 +42,30 @@ class Facet:
     options: list[FacetOption] = field(default_factory=list)
     # One choice at a time (radio buttons, the first option choosing none), or several.
     multiple: bool = True
+    # Options with results not shown (a long list folded to its largest), and whether
+    # the list shows them all.
+    more: int = 0
+    expanded: bool = False
+    # The words its list is narrowed to, when expanded.
+    narrowed_to: str = ""
+
+    @property
+    def total(self) -> int:
+        return len(self.options) + self.more
 
     @property
     def selected_count(self) -> int:
         return sum(option.selected and option.value != "" for option in self.options)
 
 
-def describe_facets(filterset, result: SearchResult) -> list[Facet]:
+def describe_facets(
+    filterset, result: SearchResult, *, expanded: str = "", narrow: str = ""
+) -> list[Facet]:
     """The facets of ``filterset.FACETS`` with their options named and counted
     (``result``: the engine's search), as each facet's filter declares them: a filter
     of records (SlugsFilter) by its model and the field a URL names a record by, any
-    other by its choices."""
+    other by its choices. The ``expanded`` facet shows all its options, those whose
+    name holds ``narrow`` if given."""
     cleaned = filterset.form.cleaned_data
     facets = []
     for name in filterset.FACETS:
@@ -58,10 +73,32 @@ def describe_facets(filterset, result: SearchResult) -> list[Facet]:
         value = cleaned.get(name) if chosen(cleaned.get(name)) else []
         counts = result.facet_counts.get(name, {})
         if isinstance(declared, SlugsFilter):
-            facets.append(_records(name, declared, counts, value, result.index.memo))
+            facet = _records(
+                name,
+                declared,
+                counts,
+                value,
+                result.index.memo,
+                expanded=name == expanded,
+            )
         else:
-            facets.append(_choices(name, declared, counts, value))
+            facet = _choices(name, declared, counts, value)
+        if name == expanded and narrow:
+            _narrow(facet, narrow)
+        facets.append(facet)
     return facets
+
+
+def _narrow(facet: Facet, words: str) -> None:
+    """Keep the options whose name holds ``words`` (folded: case, width, accents),
+    and the chosen ones."""
+    wanted = fold(words)
+    facet.options = [
+        option
+        for option in facet.options
+        if option.selected or wanted in fold(option.label)
+    ]
+    facet.narrowed_to = words
 
 
 def _choices(name, declared, counts, chosen) -> Facet:
@@ -98,11 +135,13 @@ def _fields(memo: dict) -> dict:
     return memo["discipline fields"]
 
 
-def _records(name, declared, counts, chosen, memo: dict) -> Facet:
+def _records(name, declared, counts, chosen, memo: dict, *, expanded=False) -> Facet:
     model, key = declared.queryset.model, declared.extra["to_field_name"]
     chosen_ids = {record.pk for record in chosen}
     shown = {pk for pk, count in counts.items() if count}
-    if name in TOP_OPTIONS:
+    every = len(shown | chosen_ids)
+    folded = name in TOP_OPTIONS and not expanded
+    if folded:
         shown = set(sorted(shown, key=lambda pk: -counts[pk])[: TOP_OPTIONS[name]])
     records = [*_named(model, shown - chosen_ids, memo), *chosen]
     if model is Discipline:
@@ -123,12 +162,15 @@ def _records(name, declared, counts, chosen, memo: dict) -> Facet:
     else:
 
         def order(record):
-            return (-counts.get(record.pk, 0), record.name)
+            # The chosen first: a long list does not hide what is ticked.
+            return (record.pk not in chosen_ids, -counts.get(record.pk, 0), record.name)
 
     return Facet(
         name,
         declared.label,
-        [
+        more=every - len(records),
+        expanded=expanded and name in TOP_OPTIONS,
+        options=[
             FacetOption(
                 getattr(record, key),
                 record.display_name,

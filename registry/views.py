@@ -33,8 +33,13 @@ from .models import (
     Program,
     parse_public_id,
 )
-from .names import fold_width
 from .pagination import PER_PAGE_CHOICES, paginate
+from .search_page import (
+    FacetDisplayForm,
+    chosen_chips,
+    cleared_search,
+    describe_understanding,
+)
 
 TOP = 10
 
@@ -177,47 +182,6 @@ def describe_search(filterset) -> list[str]:
     return lines
 
 
-def describe_understanding(filterset) -> dict:
-    """What the page says of the names it read in the search's words: each as a chip
-    (its filter, its name, the words without it), the names it did not guess
-    between with their candidates, and whether every word is searched as text."""
-    filterset.is_valid()
-    text = filterset.form.cleaned_data.get("q") or ""
-    reading = filterset.reading
-
-    def without(phrase):
-        return " ".join(fold_width(text).replace(phrase, " ", 1).split())
-
-    return {
-        "chips": [
-            {
-                "kind": filterset.filters[item.meaning.param].label,
-                "name": item.meaning.label,
-                "phrase": item.phrase,
-                "without": without(item.phrase),
-            }
-            for item in reading.understood
-        ],
-        "ambiguous": [
-            {
-                "phrase": phrase,
-                "without": without(phrase),
-                "candidates": [
-                    {
-                        "kind": filterset.filters[meaning.param].label,
-                        "name": meaning.label,
-                        "param": meaning.param,
-                        "value": meaning.value,
-                    }
-                    for meaning in meanings
-                ],
-            }
-            for phrase, meanings in reading.ambiguous
-        ],
-        "words_only": bool(filterset.form.cleaned_data.get("words")),
-    }
-
-
 class AgreementListView(TemplateView):
     """The search page; with ``export=csv|xlsx|json`` the same search as a file."""
 
@@ -271,13 +235,17 @@ class AgreementListView(TemplateView):
             filterset.criteria(), facet_dimensions=filterset.facet_dimensions()
         )
         paged = paginate(self.request, published_rows(result.ids))
+        display = FacetDisplayForm(self.request.GET, facets=filterset.FACETS)
+        facets = describe_facets(filterset, result, **display.choices())
         return super().get_context_data(
             filterset=filterset,
             page=paged.page,
             per_page=paged.per_page,
             per_page_choices=PER_PAGE_CHOICES,
             notices=filter_notices(filterset) + paged.notices,
-            facets=describe_facets(filterset, result),
+            facets=facets,
+            chosen_chips=chosen_chips(self.request.GET, facets),
+            cleared=cleared_search(self.request.GET),
             sort_choices=Sort.CHOICES,
             sort=filterset.sort_key,
             searching=filterset.searching,
