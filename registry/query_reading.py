@@ -18,6 +18,8 @@ The names come from the records themselves (no second list) and are kept with th
 published index, read once for each of its versions.
 """
 
+import bisect
+import itertools
 import re
 import threading
 from collections import defaultdict
@@ -117,10 +119,51 @@ def read_query(text: str) -> QueryReading:
     return reading
 
 
+# The order suggestions list kinds of names in, after an exact name.
+SUGGESTED_FIRST = (
+    "institution",
+    "organization",
+    "discipline",
+    "program",
+    "activity",
+    "jp_prefecture",
+    "us_state",
+    "sector",
+)
+# How many names a prefix is compared with at most (a one-letter prefix begins
+# thousands).
+SCANNED = 2000
+
+
 @dataclass
 class Vocabulary:
     # normalized name -> what it means
     by_name: dict[str, list[Meaning]]
+    keys: list[str] = field(default_factory=list)  # by_name's, sorted
+
+    def suggest(self, prefix: str, *, limit: int = 8) -> list[Meaning]:
+        """The records whose names (or aliases) begin with ``prefix``: an exact name
+        first, then by kind (``SUGGESTED_FIRST``), shorter names first."""
+        key = normalize_name(prefix)
+        if not key:
+            return []
+        start = bisect.bisect_left(self.keys, key)
+        ranked = {}
+        for name in itertools.islice(self.keys, start, start + SCANNED):
+            if not name.startswith(key):
+                break
+            for meaning in self.by_name[name]:
+                rank = (
+                    name != key,
+                    SUGGESTED_FIRST.index(meaning.param),
+                    len(meaning.name),
+                    meaning.name,
+                    meaning.value,
+                )
+                identity = (meaning.param, meaning.value)
+                if identity not in ranked or rank < ranked[identity][0]:
+                    ranked[identity] = (rank, meaning)
+        return [meaning for _rank, meaning in sorted(ranked.values())][:limit]
 
     def meanings(self, phrase: str, *, whole: bool = False) -> list[Meaning]:
         """What ``phrase`` names; for the ``whole`` query, also an institution the
@@ -208,7 +251,7 @@ def _build() -> Vocabulary:
         meaning = Meaning("sector", code, english, japanese)
         add(english, meaning)
         add(japanese, meaning)
-    return Vocabulary(by_name=dict(by_name))
+    return Vocabulary(by_name=dict(by_name), keys=sorted(by_name))
 
 
 _lock = threading.Lock()

@@ -6,6 +6,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("agreements/", views.AgreementListView.as_view(), name="agreement_list"),
+    path("suggest/", views.suggest, name="suggest"),
     path("insights/", views.InsightsView.as_view(), name="insights"),
     re_path(
         r"^insights/(?P<slug>[a-z-]+)\.(?P<fmt>csv|svg)$",

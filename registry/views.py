@@ -1,7 +1,10 @@
 """Public pages. Only published agreements and case studies are shown or counted."""
 
-from django.http import Http404, HttpResponse, QueryDict
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -34,6 +37,7 @@ from .models import (
     parse_public_id,
 )
 from .pagination import PER_PAGE_CHOICES, paginate
+from .query_reading import vocabulary
 from .search_page import (
     FacetDisplayForm,
     chosen_chips,
@@ -151,6 +155,34 @@ def figure_download(request, slug, fmt):
         raise Http404  # the pairs matrix is a table: its data is the CSV
     response["Content-Disposition"] = f'attachment; filename="usjp-{slug}.{fmt}"'
     return response
+
+
+SUGGESTIONS = 8
+SUGGESTED_TEXT_MAX = 100
+
+
+def suggest(request):
+    """The names that begin with ``q`` (institutions, partners, fields, programs,
+    places), each with the search it means: what the search box offers as one
+    types (static/js/suggest.js)."""
+    text = request.GET.get("q", "")[:SUGGESTED_TEXT_MAX]
+    search = reverse("registry:agreement_list")
+    filters = AgreementFilterSet.base_filters
+    return JsonResponse(
+        {
+            "query": text,
+            "suggestions": [
+                {
+                    "label": meaning.label,
+                    "kind": str(filters[meaning.param].label),
+                    "parameter": meaning.param,
+                    "value": meaning.value,
+                    "url": f"{search}?{urlencode({meaning.param: meaning.value})}",
+                }
+                for meaning in vocabulary().suggest(text, limit=SUGGESTIONS)
+            ],
+        }
+    )
 
 
 def describe_search(filterset) -> list[str]:

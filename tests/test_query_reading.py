@@ -140,9 +140,7 @@ def test_an_ambiguous_name_offers_its_candidates(client, registry_with_kyoto):
     assert "institution=university-of-washington" in page
 
 
-def test_the_api_reads_names_as_the_page_does_and_says_so(
-    client, registry_with_kyoto
-):
+def test_the_api_reads_names_as_the_page_does_and_says_so(client, registry_with_kyoto):
     response = client.get("/api/v1/agreements/", {"q": "京大 teacher"})
 
     body = response.json()
@@ -161,3 +159,31 @@ def test_the_api_reads_names_as_the_page_does_and_says_so(
     as_text = client.get("/api/v1/agreements/", {"q": "京大", "words": "true"}).json()
     assert as_text["interpreted"]["filters"] == []
     assert client.get("/api/v1/agreements/", {"q": "京大"}).json()["count"] == 1
+
+
+def test_suggestions_begin_with_the_words_an_exact_name_first(client, db):
+    response = client.get("/suggest/", {"q": "京大"})
+
+    suggestions = response.json()["suggestions"]
+    first = suggestions[0]
+    assert (first["parameter"], first["value"]) == ("institution", "kyoto-university")
+    assert first["url"] == "/agreements/?institution=kyoto-university"
+    assert first["kind"] == "Institution (either country)"
+
+
+def test_suggestions_list_every_kind_of_name_once(client, db):
+    suggestions = client.get("/suggest/", {"q": "Toho"}).json()["suggestions"]
+
+    values = [(s["parameter"], s["value"]) for s in suggestions]
+    assert ("institution", "tohoku-university") in values
+    assert len(values) == len(set(values)) <= 8
+
+
+def test_suggestions_in_japanese_name_records_in_japanese(client, db):
+    suggestions = client.get("/ja/suggest/", {"q": "Tohoku Univ"}).json()["suggestions"]
+
+    assert suggestions[0]["label"] == "東北大学"
+
+
+def test_no_words_no_suggestions(client, db):
+    assert client.get("/suggest/", {"q": "  "}).json()["suggestions"] == []
