@@ -13,10 +13,12 @@ from registry.models import (
     DataSource,
     Institution,
     Organization,
+    ParticipantRole,
     PublicationState,
     SourceRecord,
 )
 from registry.search import refresh_agreement_index
+from registry.services import Participant, Source, agreement_save
 
 
 def institution(slug: str) -> Institution:
@@ -76,3 +78,21 @@ def confirm_admin_import(client, preview, model: str):
     confirm = preview.context["confirm_form"].initial
     url = reverse(f"admin:registry_{model}_process_import")
     return client.post(url, confirm, follow=True)
+
+
+def saved_by_service(user, *, title: str, source_id: str = "JSPS-1", **fields):
+    """A draft written by the agreement write service, as the admin writes one:
+    Harvard (lead) and Tohoku, one JSPS source; its first version's reason is "Press
+    release"."""
+    agreement = Agreement(title=title, **fields)
+    agreement_save(
+        agreement=agreement,
+        participants=[
+            Participant(institution("harvard-university"), "", ParticipantRole.LEAD),
+            Participant(institution("tohoku-university")),
+        ],
+        sources=[Source(DataSource.objects.get(slug="jsps"), source_id)],
+        user=user,
+        reason="Press release",
+    )
+    return agreement

@@ -15,15 +15,14 @@ from registry.models import (
     Agreement,
     CaseStudy,
     Classification,
-    DataSource,
     Institution,
     Organization,
     ParticipantRole,
     PublicationState,
     SourceRecord,
 )
-from registry.services import Participant, Source, agreement_save
-from tests.factories import institution, make_agreement
+from registry.services import Participant, agreement_save
+from tests.factories import institution, make_agreement, saved_by_service
 from tests.test_admin import (
     admin_url,
     agreement_form,
@@ -40,16 +39,8 @@ pytestmark = pytest.mark.django_db
 def written_agreement(user):
     """A draft with two versions: created (Harvard, Tohoku, a JSPS source), then
     Osaka added and the source removed."""
-    agreement = Agreement(title="Tsunami sensing network")
-    agreement_save(
-        agreement=agreement,
-        participants=[
-            Participant(institution("harvard-university"), "", ParticipantRole.LEAD),
-            Participant(institution("tohoku-university")),
-        ],
-        sources=[Source(DataSource.objects.get(slug="jsps"), "JSPS-7")],
-        user=user,
-        reason="Press release",
+    agreement = saved_by_service(
+        user, title="Tsunami sensing network", source_id="JSPS-7"
     )
     agreement_save(
         agreement=agreement,

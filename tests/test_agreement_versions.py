@@ -24,26 +24,15 @@ from registry.services import (
     institutions_merge,
 )
 from registry.services.versions import compare, versions_of
-from tests.factories import institution, organization
+from tests.factories import institution, organization, saved_by_service
 
 pytestmark = pytest.mark.django_db
 
 
 def new_agreement(user, **fields):
-    """A draft written by the service, as the admin writes one: Harvard (lead) and
-    Tohoku, one JSPS source."""
-    agreement = Agreement(title="Ocean robotics for disaster response", **fields)
-    agreement_save(
-        agreement=agreement,
-        participants=[
-            Participant(institution("harvard-university"), "", ParticipantRole.LEAD),
-            Participant(institution("tohoku-university")),
-        ],
-        sources=[Source(DataSource.objects.get(slug="jsps"), "JSPS-1")],
-        user=user,
-        reason="Press release",
+    return saved_by_service(
+        user, title="Ocean robotics for disaster response", **fields
     )
-    return agreement
 
 
 def changes(version) -> dict:
